@@ -48,3 +48,25 @@ export interface Detector {
   readonly name: string;
   detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]>;
 }
+
+/** Options for computing embeddings. */
+export interface EmbedOptions {
+  /** Average each face's embedding with its mirror image's (test-time augmentation). */
+  flip: boolean;
+}
+
+/**
+ * A face embedder: aligned chips (each `inputSize`×`inputSize`, made by the alignment stage) in,
+ * one L2-normalised vector of length `size` per chip out, in input order.
+ */
+export interface Embedder {
+  /** Stable name, e.g. "dlib-resnet-v1". */
+  readonly name: string;
+  /** sha256 (hex) of the weights, stamped into galleries and models. */
+  readonly hash: string;
+  /** Length of each embedding. */
+  readonly size: number;
+  /** Side of the square input chip in pixels. */
+  readonly inputSize: number;
+  embed(chips: RgbImage[], options: EmbedOptions): Promise<Float32Array[]>;
+}
