@@ -1,0 +1,106 @@
+/**
+ * The options shared by every command that looks at photos (detect, embed, enroll, identify,
+ * verify, evaluate): parsing, validation and their help text, in one place.
+ */
+import { DEFAULT_MAX_PIXELS } from "../image/decode.ts";
+import { type Pick, PICKS } from "../pipeline/analyze.ts";
+import { type DetectorName, DETECTORS } from "../pipeline/models.ts";
+import type { GraphEmbedderOptions } from "../embed/graph_model.ts";
+import { NORMALIZATIONS } from "../embed/graph_model.ts";
+import { UsageError } from "./errors.ts";
+
+/** Whether embeddings average in the mirror image by default (see README: measured cost/benefit). */
+export const DEFAULT_FLIP = false;
+
+/** `node:util` parseArgs option specs for the shared flags. */
+export const FACE_FLAGS = {
+  "min-face": { type: "string" },
+  "detector": { type: "string" },
+  "max-pixels": { type: "string" },
+  "flip": { type: "boolean" },
+  "no-flip": { type: "boolean" },
+  "embedder": { type: "string" },
+  "embedder-size": { type: "string" },
+  "embedder-norm": { type: "string" },
+  "embedder-output": { type: "string" },
+} as const;
+
+/** Help text for the shared flags. */
+export const FACE_FLAGS_HELP = `Detection and embedding options:
+  --min-face PX         smallest face to find, in pixels (default: 20, or 1% of the shorter
+                        side on photos larger than 2000 px: "auto")
+  --detector NAME       mtcnn (default, accurate) or blazeface (fast, faces > ~1/10 of the image)
+  --max-pixels N        refuse images above N pixels (default ${DEFAULT_MAX_PIXELS})
+  --flip / --no-flip    average each embedding with its mirror image's (default: ${
+  DEFAULT_FLIP ? "on" : "off"
+})
+  --embedder MODEL.json use a tfjs graph model instead of the built-in dlib ResNet
+  --embedder-size PX    its input size (default: from the model)
+  --embedder-norm N     its input normalisation: ${NORMALIZATIONS.join(", ")} (default: standardize)
+  --embedder-output N   its output node name (default: the model's first output)`;
+
+/** Parsed shared options. */
+export interface FaceOptions {
+  minFace: number | "auto";
+  detector: DetectorName;
+  maxPixels: number;
+  flip: boolean;
+  graph?: { path: string; options: GraphEmbedderOptions };
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--${flag} expects a positive number, got "${text}"`);
+  }
+  return n;
+}
+
+/** Checks a `--pick` value. */
+export function parsePick(text: string | undefined, fallback: Pick): Pick {
+  if (text === undefined) return fallback;
+  if (!(PICKS as readonly string[]).includes(text)) {
+    throw new UsageError(`--pick expects one of ${PICKS.join(", ")}, got "${text}"`);
+  }
+  return text as Pick;
+}
+
+/** Validates the shared flags from parseArgs `values`. */
+export function parseFaceOptions(
+  values: Record<string, string | boolean | undefined>,
+): FaceOptions {
+  const detector = (values["detector"] as string | undefined) ?? "mtcnn";
+  if (!(DETECTORS as readonly string[]).includes(detector)) {
+    throw new UsageError(`--detector expects one of ${DETECTORS.join(", ")}, got "${detector}"`);
+  }
+  const minFaceText = values["min-face"] as string | undefined;
+  const minFace = minFaceText === undefined || minFaceText === "auto"
+    ? "auto"
+    : positiveNumber("min-face", minFaceText);
+  const maxPixelsText = values["max-pixels"] as string | undefined;
+  const maxPixels = maxPixelsText === undefined
+    ? DEFAULT_MAX_PIXELS
+    : positiveNumber("max-pixels", maxPixelsText);
+  if (values["flip"] && values["no-flip"]) throw new UsageError("--flip and --no-flip conflict");
+  const flip = values["flip"] ? true : values["no-flip"] ? false : DEFAULT_FLIP;
+  const options: FaceOptions = { minFace, detector: detector as DetectorName, maxPixels, flip };
+  const embedder = values["embedder"] as string | undefined;
+  if (embedder !== undefined) {
+    const norm = (values["embedder-norm"] as string | undefined) ?? "standardize";
+    if (!(NORMALIZATIONS as readonly string[]).includes(norm)) {
+      throw new UsageError(`--embedder-norm expects one of ${NORMALIZATIONS.join(", ")}`);
+    }
+    const sizeText = values["embedder-size"] as string | undefined;
+    options.graph = {
+      path: embedder,
+      options: {
+        normalization: norm as GraphEmbedderOptions["normalization"],
+        inputSize: sizeText === undefined ? undefined : positiveNumber("embedder-size", sizeText),
+        outputName: values["embedder-output"] as string | undefined,
+      },
+    };
+  } else if (values["embedder-size"] || values["embedder-norm"] || values["embedder-output"]) {
+    throw new UsageError("--embedder-size/--embedder-norm/--embedder-output need --embedder");
+  }
+  return options;
+}

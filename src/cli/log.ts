@@ -1,0 +1,43 @@
+/**
+ * Diagnostics for people, on stderr: plain lines when stderr is not a terminal, a one-line progress
+ * bar when it is. Colour only on a terminal and never when NO_COLOR is set.
+ */
+const encoder = new TextEncoder();
+const isTerminal = Deno.stderr.isTerminal();
+const useColor = isTerminal && !Deno.noColor;
+let barShown = false;
+
+function write(text: string): void {
+  Deno.stderr.writeSync(encoder.encode(text));
+}
+
+function clearBar(): void {
+  if (barShown) write("\r\x1b[2K");
+  barShown = false;
+}
+
+/** Prints a warning or error line: `faceprint: <message>`. */
+export function warn(message: string): void {
+  clearBar();
+  write(`${useColor ? "\x1b[33mfaceprint:\x1b[0m" : "faceprint:"} ${message}\n`);
+}
+
+/** Prints an informational line (e.g. `>loaded 14 examples for class: ben_afflek`). */
+export function info(message: string): void {
+  clearBar();
+  write(`${message}\n`);
+}
+
+/**
+ * Reports progress `done` of `total`: redraws a bar on a terminal; otherwise prints nothing (plain
+ * per-item lines, where a command wants them, go through `info`).
+ */
+export function progress(done: number, total: number, label: string): void {
+  if (!isTerminal || total <= 0) return;
+  const width = 24;
+  const filled = Math.round((done / total) * width);
+  const bar = "#".repeat(filled) + "-".repeat(width - filled);
+  write(`\r\x1b[2K[${bar}] ${done}/${total} ${label.slice(0, 60)}`);
+  barShown = done < total;
+  if (!barShown) write("\r\x1b[2K");
+}

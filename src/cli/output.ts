@@ -1,0 +1,75 @@
+/**
+ * Writes result records to stdout as JSON Lines (one object per line, flushed as it goes), JSON (one
+ * array, written at the end) or CSV (a header, then rows; the last column is `error`).
+ */
+
+/** The output formats every command accepts with `--format`. */
+export const FORMATS = ["jsonl", "json", "csv"] as const;
+/** One of {@link FORMATS}. */
+export type Format = typeof FORMATS[number];
+
+/** How a command's records become CSV: the header, and zero or more rows per record. */
+export interface CsvShape<R> {
+  header: string[];
+  rows(record: R): (string | number)[][];
+}
+
+/** A sink for records; call `close()` once at the end. */
+export interface RecordWriter<R> {
+  write(record: R): void;
+  close(): void;
+}
+
+const encoder = new TextEncoder();
+
+function out(text: string): void {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+}
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Joins fields into one CSV line (RFC 4180 quoting). */
+export function csvLine(fields: (string | number)[]): string {
+  return fields.map(csvField).join(",") + "\n";
+}
+
+/**
+ * Creates a writer for `format`. Records with an `error` field become a CSV row with only `file`
+ * and `error` filled.
+ *
+ * @example
+ * const w = createWriter("jsonl", shape); w.write({ file: "a.jpg", faces: [] }); w.close();
+ */
+export function createWriter<R extends { file: string; error?: string }>(
+  format: Format,
+  shape: CsvShape<R>,
+): RecordWriter<R> {
+  if (format === "jsonl") {
+    return { write: (r) => out(JSON.stringify(r) + "\n"), close: () => {} };
+  }
+  if (format === "json") {
+    let count = 0;
+    return {
+      write: (r) => out((count++ === 0 ? "[\n" : ",\n") + JSON.stringify(r)),
+      close: () => out(count === 0 ? "[]\n" : "\n]\n"),
+    };
+  }
+  const columns = [...shape.header, "error"];
+  out(csvLine(columns));
+  return {
+    write: (r) => {
+      if (r.error !== undefined) {
+        const row = columns.map((c) => (c === "file" ? r.file : c === "error" ? r.error! : ""));
+        out(csvLine(row));
+        return;
+      }
+      for (const row of shape.rows(r)) out(csvLine([...row, ""]));
+    },
+    close: () => {},
+  };
+}

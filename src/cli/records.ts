@@ -1,0 +1,55 @@
+/** The JSON shapes faceprint prints for images and faces, and their CSV rows. */
+import type { AnalyzedFace } from "../pipeline/analyze.ts";
+import type { Box, Landmarks, Point } from "../types.ts";
+
+/** A face as printed: coordinates to 0.01 px, score to 4 decimals, embedding as float32 values. */
+export interface FaceRecord {
+  box: Box;
+  score: number;
+  landmarks: Record<keyof Landmarks, Point>;
+  embedding?: number[];
+}
+
+/** One line of `detect` / `embed` output: an image's faces, or the reason it failed. */
+export interface ImageRecord {
+  file: string;
+  width?: number;
+  height?: number;
+  detected?: number;
+  faces?: FaceRecord[];
+  error?: string;
+}
+
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+const point = ([x, y]: Point): Point => [r2(x), r2(y)];
+
+/** Rounds a box for printing. */
+export function roundBox(b: Box): Box {
+  return { x: r2(b.x), y: r2(b.y), width: r2(b.width), height: r2(b.height) };
+}
+
+/**
+ * Embedding values printed with 9 significant digits: enough to read back the exact float32.
+ */
+export function embeddingValues(e: Float32Array): number[] {
+  return Array.from(e, (v) => Number(v.toPrecision(9)));
+}
+
+/** The printed form of an analysed face. */
+export function faceRecord(face: AnalyzedFace): FaceRecord {
+  const l = face.landmarks;
+  const record: FaceRecord = {
+    box: roundBox(face.box),
+    score: r4(face.score),
+    landmarks: {
+      leftEye: point(l.leftEye),
+      rightEye: point(l.rightEye),
+      nose: point(l.nose),
+      mouthLeft: point(l.mouthLeft),
+      mouthRight: point(l.mouthRight),
+    },
+  };
+  if (face.embedding) record.embedding = embeddingValues(face.embedding);
+  return record;
+}

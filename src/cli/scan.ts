@@ -1,0 +1,114 @@
+/**
+ * The loop behind `detect` and `embed`: every input image through the pipeline, one record per
+ * image on stdout, failures as error records plus a line on stderr, aligned crops on request.
+ */
+import { parseArgs } from "node:util";
+import { encodePng } from "../image/encode_png.ts";
+import { type AnalyzedImage, analyzeImage } from "../pipeline/analyze.ts";
+import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
+import { expandInputs, readInput } from "./inputs.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import { FACE_FLAGS, parseFaceOptions, parsePick } from "./face_options.ts";
+import { createWriter, type CsvShape, type Format, FORMATS } from "./output.ts";
+import { faceRecord, type ImageRecord } from "./records.ts";
+import { progress, warn } from "./log.ts";
+
+/** Parses `--format`. */
+export function parseFormat(text: string | undefined): Format {
+  if (text === undefined) return "jsonl";
+  if (!(FORMATS as readonly string[]).includes(text)) {
+    throw new UsageError(`--format expects one of ${FORMATS.join(", ")}, got "${text}"`);
+  }
+  return text as Format;
+}
+
+function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
+  const header = ["file", "face", "x", "y", "width", "height", "score"];
+  if (embed) { for (let i = 0; i < dim; i++) header.push(`e${i}`); }
+  return {
+    header,
+    rows: (r) =>
+      (r.faces ?? []).map((f, i) => [
+        r.file,
+        i,
+        f.box.x,
+        f.box.y,
+        f.box.width,
+        f.box.height,
+        f.score,
+        ...(f.embedding ?? []),
+      ]),
+  };
+}
+
+function stem(path: string): string {
+  const base = path === "-" ? "stdin" : path.split(/[\\/]/).pop()!;
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/** Writes each face's aligned chip as `DIR/<image stem>_<face index>.png`, never overwriting one of this run's. */
+async function writeCrops(dir: string, file: string, result: AnalyzedImage, used: Set<string>) {
+  for (const [i, face] of result.faces.entries()) {
+    if (!face.chip) continue;
+    let name = `${stem(file)}_${i}`;
+    for (let n = 2; used.has(name); n++) name = `${stem(file)}_${i}-${n}`;
+    used.add(name);
+    await Deno.writeFile(`${dir}/${name}.png`, encodePng(face.chip));
+  }
+}
+
+/** Runs `detect` (embed = false) or `embed` on argv; returns the exit code. */
+export async function runScan(argv: string[], embed: boolean): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...FACE_FLAGS,
+      format: { type: "string", short: "f" },
+      pick: { type: "string" },
+      crops: { type: "string" },
+    },
+  });
+  if (positionals.length === 0) {
+    throw new UsageError("no input: give image files, directories or -");
+  }
+  const format = parseFormat(values.format);
+  const options = parseFaceOptions(values);
+  const pick = parsePick(values.pick, "all");
+  const crops = values.crops;
+  if (crops !== undefined) await Deno.mkdir(crops, { recursive: true });
+
+  const detector = await loadDetector(options.detector);
+  const embedder = embed ? await loadEmbedder(options.graph) : undefined;
+  const writer = createWriter(format, csvShape(embed, embedder?.size ?? 0));
+  const used = new Set<string>();
+  const inputs = await Array.fromAsync(expandInputs(positionals));
+  let failed = 0;
+  for (const [n, input] of inputs.entries()) {
+    progress(n, inputs.length, input.path);
+    try {
+      const bytes = await readInput(input);
+      const result = await analyzeImage(bytes, { detector, embedder }, {
+        minFace: options.minFace,
+        maxPixels: options.maxPixels,
+        pick,
+        flip: options.flip,
+        keepChips: crops !== undefined,
+      });
+      if (crops !== undefined) await writeCrops(crops, input.path, result, used);
+      const record: ImageRecord = { file: input.path, width: result.width, height: result.height };
+      if (pick !== "all") record.detected = result.detected;
+      record.faces = result.faces.map(faceRecord);
+      writer.write(record);
+    } catch (e) {
+      failed++;
+      const error = (e as Error).message;
+      warn(`${input.path}: ${error}`);
+      writer.write({ file: input.path, error });
+    }
+  }
+  progress(inputs.length, inputs.length, "");
+  writer.close();
+  return failed ? EXIT.partial : EXIT.ok;
+}

@@ -1,0 +1,141 @@
+/**
+ * One image from bytes to faces: decode (with EXIF orientation and the pixel limit), detect on a
+ * copy downscaled to what the smallest wanted face needs, map boxes back to original coordinates,
+ * pick faces, align each onto the embedder's template, embed. Knows nothing of the CLI.
+ */
+import { decodeImage, resizeBilinear } from "../image/decode.ts";
+import { alignFace } from "../embed/align.ts";
+import type { DetectedFace, Detector, Embedder, Landmarks, Point, RgbImage } from "../types.ts";
+
+/** Which single face to keep per image, or all. */
+export const PICKS = ["all", "largest", "center", "score"] as const;
+/** One of {@link PICKS}. */
+export type Pick = typeof PICKS[number];
+
+/** A detector's work is done on a copy where the smallest wanted face is this many pixels. */
+export const DETECT_FACE_PX = 24;
+
+/** Options for {@link analyzeImage}. */
+export interface AnalyzeOptions {
+  /** Smallest face side in original-image pixels; `"auto"` = max(20, shorter side / 100). */
+  minFace: number | "auto";
+  maxPixels: number;
+  pick: Pick;
+  flip: boolean;
+  /** Keep the aligned chips (for `--crops`). */
+  keepChips: boolean;
+}
+
+/** A face with, when an embedder ran, its unit embedding and (if asked) its aligned chip. */
+export interface AnalyzedFace extends DetectedFace {
+  embedding?: Float32Array;
+  chip?: RgbImage;
+}
+
+/** The result for one image. */
+export interface AnalyzedImage {
+  width: number;
+  height: number;
+  /** How many faces the detector found before picking. */
+  detected: number;
+  faces: AnalyzedFace[];
+}
+
+/** The effective minimum face size for an image. */
+export function resolveMinFace(
+  minFace: number | "auto",
+  image: { width: number; height: number },
+): number {
+  if (minFace !== "auto") return minFace;
+  return Math.max(20, Math.round(Math.min(image.width, image.height) / 100));
+}
+
+function scalePoint([x, y]: Point, s: number): Point {
+  return [x * s, y * s];
+}
+
+function scaleFace(face: DetectedFace, s: number): DetectedFace {
+  const l = face.landmarks;
+  const landmarks: Landmarks = {
+    leftEye: scalePoint(l.leftEye, s),
+    rightEye: scalePoint(l.rightEye, s),
+    nose: scalePoint(l.nose, s),
+    mouthLeft: scalePoint(l.mouthLeft, s),
+    mouthRight: scalePoint(l.mouthRight, s),
+  };
+  const b = face.box;
+  return {
+    score: face.score,
+    box: { x: b.x * s, y: b.y * s, width: b.width * s, height: b.height * s },
+    landmarks,
+  };
+}
+
+/**
+ * Detects faces, downscaling first when the wanted faces are much larger than the detector needs.
+ * Boxes and landmarks come back in `image` coordinates.
+ */
+export async function detectFaces(
+  image: RgbImage,
+  detector: Detector,
+  minFace: number,
+): Promise<DetectedFace[]> {
+  const factor = Math.min(1, DETECT_FACE_PX / minFace);
+  if (factor >= 0.95) return await detector.detect(image, { minFace });
+  const small = resizeBilinear(
+    image,
+    Math.max(1, Math.round(image.width * factor)),
+    Math.max(1, Math.round(image.height * factor)),
+  );
+  const sx = image.width / small.width;
+  const faces = await detector.detect(small, { minFace: minFace / sx });
+  return faces.map((f) => scaleFace(f, sx));
+}
+
+/** Keeps the faces `pick` asks for (all, or the one largest / nearest the centre / best scored). */
+export function pickFaces<F extends DetectedFace>(
+  faces: F[],
+  pick: Pick,
+  image: { width: number; height: number },
+): F[] {
+  if (pick === "all" || faces.length <= 1) return faces;
+  const key = (f: F): number => {
+    if (pick === "largest") return f.box.width * f.box.height;
+    if (pick === "score") return f.score;
+    const dx = f.box.x + f.box.width / 2 - image.width / 2;
+    const dy = f.box.y + f.box.height / 2 - image.height / 2;
+    return -Math.hypot(dx, dy);
+  };
+  return [faces.reduce((best, f) => (key(f) > key(best) ? f : best))];
+}
+
+/**
+ * Decodes, detects, picks and (with an embedder) aligns and embeds every face of one image.
+ * Throws the decoder's error for unreadable images.
+ *
+ * @example
+ * const r = await analyzeImage(bytes, { detector, embedder }, { minFace: 20, maxPixels: 5e7,
+ *   pick: "all", flip: false, keepChips: false });
+ */
+export async function analyzeImage(
+  bytes: Uint8Array,
+  models: { detector: Detector; embedder?: Embedder },
+  options: AnalyzeOptions,
+): Promise<AnalyzedImage> {
+  const image = decodeImage(bytes, { maxPixels: options.maxPixels });
+  const minFace = resolveMinFace(options.minFace, image);
+  const detected = await detectFaces(image, models.detector, minFace);
+  const faces: AnalyzedFace[] = pickFaces(detected, options.pick, image);
+  const size = models.embedder?.inputSize ?? 150;
+  if (models.embedder || options.keepChips) {
+    const chips = faces.map((f) => alignFace(image, f.landmarks, size));
+    const embeddings = models.embedder && chips.length
+      ? await models.embedder.embed(chips, { flip: options.flip })
+      : [];
+    faces.forEach((f, i) => {
+      if (models.embedder) f.embedding = embeddings[i];
+      if (options.keepChips) f.chip = chips[i];
+    });
+  }
+  return { width: image.width, height: image.height, detected: detected.length, faces };
+}
