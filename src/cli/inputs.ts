@@ -93,7 +93,7 @@ export async function* expandInputs(paths: string[]): AsyncGenerator<Input> {
 }
 
 /** Reads an input's bytes (stdin read to the end). Throws with a short reason on failure. */
-export async function readInput(input: Input): Promise<Uint8Array> {
+export async function readInput(input: Input): Promise<Uint8Array<ArrayBuffer>> {
   if (input.kind === "error") throw new Error(input.error);
   try {
     if (input.kind === "stdin") {

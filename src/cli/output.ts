@@ -1,3 +1,4 @@
+import { UsageError } from "./errors.ts";
 /**
  * Writes result records to stdout as JSON Lines (one object per line, flushed as it goes), JSON (one
  * array, written at the end) or CSV (a header, then rows; the last column is `error`).
@@ -18,6 +19,15 @@ export interface CsvShape<R> {
 export interface RecordWriter<R> {
   write(record: R): void;
   close(): void;
+}
+
+/** Parses `--format`. */
+export function parseFormat(text: string | undefined): Format {
+  if (text === undefined) return "jsonl";
+  if (!(FORMATS as readonly string[]).includes(text)) {
+    throw new UsageError(`--format expects one of ${FORMATS.join(", ")}, got "${text}"`);
+  }
+  return text as Format;
 }
 
 const encoder = new TextEncoder();
@@ -45,7 +55,7 @@ export function csvLine(fields: (string | number)[]): string {
  * @example
  * const w = createWriter("jsonl", shape); w.write({ file: "a.jpg", faces: [] }); w.close();
  */
-export function createWriter<R extends { file: string; error?: string }>(
+export function createWriter<R extends object>(
   format: Format,
   shape: CsvShape<R>,
 ): RecordWriter<R> {
@@ -63,8 +73,9 @@ export function createWriter<R extends { file: string; error?: string }>(
   out(csvLine(columns));
   return {
     write: (r) => {
-      if (r.error !== undefined) {
-        const row = columns.map((c) => (c === "file" ? r.file : c === "error" ? r.error! : ""));
+      const { file, error } = r as { file?: string; error?: string };
+      if (error !== undefined) {
+        const row = columns.map((c) => (c === "file" ? file ?? "" : c === "error" ? error : ""));
         out(csvLine(row));
         return;
       }

@@ -13,15 +13,6 @@ import { createWriter, type CsvShape, type Format, FORMATS } from "./output.ts";
 import { faceRecord, type ImageRecord } from "./records.ts";
 import { progress, warn } from "./log.ts";
 
-/** Parses `--format`. */
-export function parseFormat(text: string | undefined): Format {
-  if (text === undefined) return "jsonl";
-  if (!(FORMATS as readonly string[]).includes(text)) {
-    throw new UsageError(`--format expects one of ${FORMATS.join(", ")}, got "${text}"`);
-  }
-  return text as Format;
-}
-
 function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
   const header = ["file", "face", "x", "y", "width", "height", "score"];
   if (embed) { for (let i = 0; i < dim; i++) header.push(`e${i}`); }
