@@ -4,6 +4,7 @@
  * fitted on 5-fold cross-validated decision values, pairwise coupling at prediction time.
  */
 
+import { ClassKernels } from "./class_kernels.ts";
 import { crossValidatedSigmoid } from "./cross_validated_sigmoid.ts";
 import { compareCodePoints, type SvmModel, type SvmPair } from "./model.ts";
 import { Mt19937 } from "./mt19937.ts";
@@ -47,54 +48,6 @@ function validate(vectors: Float32Array[], labels: string[], C: number, seed: nu
 }
 
 /**
- * Kernel (dot product) matrix of the given vectors in double precision, row-major. Each entry is
- * a plain left-to-right sum (libsvm's dense `dot`); four columns are summed side by side for speed
- * without changing any sum's order.
- */
-function gramMatrix(vectors: Float32Array[], members: number[], dim: number): Float64Array {
-  const l = members.length;
-  const x = new Float64Array(l * dim);
-  members.forEach((m, k) => x.set(vectors[m], k * dim));
-  const gram = new Float64Array(l * l);
-  const put = (a: number, b: number, value: number) => {
-    gram[a * l + b] = value;
-    gram[b * l + a] = value;
-  };
-  for (let a = 0; a < l; a++) {
-    const oa = a * dim;
-    let b = 0;
-    for (; b + 3 <= a; b += 4) {
-      const o0 = b * dim;
-      const o1 = o0 + dim;
-      const o2 = o1 + dim;
-      const o3 = o2 + dim;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let d = 0; d < dim; d++) {
-        const xa = x[oa + d];
-        s0 += xa * x[o0 + d];
-        s1 += xa * x[o1 + d];
-        s2 += xa * x[o2 + d];
-        s3 += xa * x[o3 + d];
-      }
-      put(a, b, s0);
-      put(a, b + 1, s1);
-      put(a, b + 2, s2);
-      put(a, b + 3, s3);
-    }
-    for (; b <= a; b++) {
-      const ob = b * dim;
-      let sum = 0;
-      for (let d = 0; d < dim; d++) sum += x[oa + d] * x[ob + d];
-      put(a, b, sum);
-    }
-  }
-  return gram;
-}
-
-/**
  * Trains the classifier on labelled vectors (L2-normalised face embeddings). Deterministic: the
  * same vectors, labels (in the same order) and options give the same model, bit for bit.
  * Throws "need at least 2 people" when fewer than two distinct labels are given.
@@ -120,6 +73,7 @@ export function trainSvm(
   const members: number[][] = classes.map(() => []);
   labels.forEach((label, n) => members[classIndex.get(label)!].push(n));
 
+  const kernels = new ClassKernels(vectors, members, dim);
   const rng = new Mt19937(seed);
   const pairs: SvmPair[] = [];
   for (let i = 0; i < classes.length; i++) {
@@ -127,7 +81,7 @@ export function trainSvm(
       const pairMembers = [...members[i], ...members[j]];
       const l = pairMembers.length;
       const problem: CSvcProblem = {
-        gram: gramMatrix(vectors, pairMembers, dim),
+        gram: kernels.pair(i, j),
         stride: l,
         rows: Int32Array.from({ length: l }, (_, k) => k),
         y: Int8Array.from({ length: l }, (_, k) => (k < members[i].length ? 1 : -1)),
