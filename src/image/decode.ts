@@ -1,31 +1,146 @@
 /**
- * Image bytes to an RGB image (provisional: JPEG only; being extended with PNG, GIF, TIFF, BMP,
- * EXIF orientation and pixel limits).
+ * Image bytes to an upright RGB image: format sniffed from magic bytes, size checked against a
+ * pixel limit before any pixel memory is allocated, EXIF orientation applied.
  */
-import jpegWasm from "../../models/imagescript-jpeg.wasm" with { type: "bytes" };
 import type { RgbImage } from "../types.ts";
+import { decodeBmpPixels, readBmpHeader } from "./bmp.ts";
+import { ImageError } from "./errors.ts";
+import { readOrientation } from "./exif.ts";
+import { type DecodableFormat, isDecodable, sniffFormat } from "./format.ts";
+import { decodeGifPixels, readGifHeader } from "./gif.ts";
+import { largestIcoImage } from "./ico.ts";
+import { decodeJpegPixels, readJpegHeader } from "./jpeg.ts";
+import { applyOrientation } from "./orientation.ts";
+import { decodePngPixels, readPngHeader } from "./png.ts";
+import { decodeTiffPixels, readTiffSize } from "./tiff.ts";
+import { guardTrap } from "./wasm.ts";
 
-let jpegModule: WebAssembly.Module | null = null;
+/** Largest image `decodeImage` accepts by default: 50 megapixels (150 MB of RGB). */
+export const DEFAULT_MAX_PIXELS = 50_000_000;
 
-/** Decodes a baseline or progressive JPEG to RGB. */
+/** Options for {@link decodeImage}. */
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this (default {@link DEFAULT_MAX_PIXELS}). */
+  maxPixels?: number;
+}
+
+/** A format, the size its header declares, and how to decode its pixels. */
+interface Probe {
+  format: DecodableFormat;
+  width: number;
+  height: number;
+  /** Pixels the decoder allocates (can exceed width × height, e.g. an oversized GIF frame). */
+  decodedPixels: number;
+  decode: () => RgbImage;
+}
+
+/**
+ * Decodes a JPEG, PNG, GIF (first frame), BMP, TIFF (first image) or ICO (largest image) to
+ * upright 8-bit RGB. The format comes from the magic bytes, never the file name. Greyscale,
+ * palette and 16-bit images become RGB; transparency is composited over white; CMYK JPEGs are
+ * converted without a colour profile; EXIF orientation 2–8 is applied.
+ *
+ * Throws {@link ImageError} with a one-line reason: `empty file`, `not an image (unknown
+ * format)`, `unsupported format: webp`, `truncated JPEG`, `image is 40000x30000 (1200 MP), above
+ * the limit of 50 MP` (checked from the header before decoding), ...
+ *
+ * @example
+ * const image = decodeImage(await Deno.readFile("group.jpg"), { maxPixels: 80_000_000 });
+ */
+export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): RgbImage {
+  const probe = probeImage(bytes);
+  const limit = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (probe.width * probe.height > limit || probe.decodedPixels > limit) {
+    const { width, height } = probe;
+    throw new ImageError(
+      `image is ${width}x${height} (${megapixels(width * height)} MP), above the limit of ${
+        megapixels(limit)
+      } MP`,
+    );
+  }
+  const image = guardTrap(`corrupt ${probe.format.toUpperCase()}`, probe.decode);
+  return applyOrientation(image, readOrientation(bytes));
+}
+
+/**
+ * Decodes a JPEG exactly as {@link decodeImage} does (pixel limit, EXIF orientation) and
+ * throws `ImageError("not a JPEG")` for anything else.
+ */
 export function decodeJpeg(bytes: Uint8Array): RgbImage {
-  jpegModule ??= new WebAssembly.Module(jpegWasm);
-  const wasm = new WebAssembly.Instance(jpegModule).exports as Record<string, CallableFunction> & {
-    memory: WebAssembly.Memory;
-  };
-  const inPtr = wasm.walloc(bytes.length) as number;
-  new Uint8Array(wasm.memory.buffer, inPtr, bytes.length).set(bytes);
-  const ptr = wasm.decode(inPtr, bytes.length, 0, 0) as number;
-  if (ptr === 0) throw new Error("jpeg: failed to decode");
-  const width = wasm.decode_width(ptr) as number;
-  const height = wasm.decode_height(ptr) as number;
-  const format = wasm.decode_format(ptr) as number;
-  const raw = new Uint8Array(
-    wasm.memory.buffer,
-    wasm.decode_buffer(ptr) as number,
-    wasm.wlen() as number,
-  ).slice();
-  wasm.decode_free(ptr);
-  if (format !== 1) throw new Error(`jpeg: unsupported pixel format ${format}`);
-  return { width, height, data: raw.subarray(0, width * height * 3) };
+  if (bytes.length > 0 && sniffFormat(bytes) !== "jpeg") throw new ImageError("not a JPEG");
+  return decodeImage(bytes);
+}
+
+/**
+ * Reads only the headers: the format and the declared width and height, without decoding
+ * pixels. Throws {@link ImageError} like {@link decodeImage} for unknown, unsupported or
+ * truncated files.
+ *
+ * @example
+ * readImageSize(bytes); // { format: "png", width: 640, height: 480 }
+ */
+export function readImageSize(
+  bytes: Uint8Array,
+): { format: DecodableFormat; width: number; height: number } {
+  const { format, width, height } = probeImage(bytes);
+  return { format, width, height };
+}
+
+function probeImage(bytes: Uint8Array): Probe {
+  if (bytes.length === 0) throw new ImageError("empty file");
+  const format = sniffFormat(bytes);
+  if (format === null) throw new ImageError("not an image (unknown format)");
+  if (!isDecodable(format)) throw new ImageError(`unsupported format: ${format}`);
+  return guardTrap(`corrupt ${format.toUpperCase()}`, () => probeFormat(bytes, format));
+}
+
+function probeFormat(bytes: Uint8Array, format: DecodableFormat): Probe {
+  const probe = (width: number, height: number, decode: () => RgbImage): Probe => ({
+    format,
+    width,
+    height,
+    decodedPixels: width * height,
+    decode,
+  });
+  switch (format) {
+    case "jpeg": {
+      const header = readJpegHeader(bytes);
+      return probe(header.width, header.height, () => decodeJpegPixels(bytes, header));
+    }
+    case "png": {
+      const header = readPngHeader(bytes);
+      return probe(header.width, header.height, () => decodePngPixels(bytes, header));
+    }
+    case "gif": {
+      const header = readGifHeader(bytes);
+      return {
+        ...probe(header.width, header.height, () => decodeGifPixels(bytes, header)),
+        decodedPixels: Math.max(
+          header.width * header.height,
+          header.frame.width * header.frame.height,
+        ),
+      };
+    }
+    case "bmp": {
+      const header = readBmpHeader(bytes);
+      return probe(header.width, header.height, () => decodeBmpPixels(bytes, header));
+    }
+    case "tiff": {
+      const { width, height } = readTiffSize(bytes);
+      return probe(width, height, () => decodeTiffPixels(bytes));
+    }
+    case "ico": {
+      const inner = largestIcoImage(bytes);
+      if (sniffFormat(inner) === "png") {
+        return { ...probeFormat(inner, "png"), format };
+      }
+      const header = readBmpHeader(inner, true);
+      return probe(header.width, header.height, () => decodeBmpPixels(inner, header));
+    }
+  }
+}
+
+/** Megapixels with up to three significant digits: 1200, 50, 3.6, 0.0001. */
+function megapixels(pixels: number): string {
+  return String(Number((pixels / 1e6).toPrecision(3)));
 }

@@ -1,0 +1,76 @@
+/** RGB image to PNG bytes (8-bit truecolour, Paeth-filtered rows, zlib via `node:zlib`). */
+import { deflateSync } from "node:zlib";
+import type { RgbImage } from "../types.ts";
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+let crcTable: Uint32Array | null = null;
+
+/**
+ * Encodes an RGB image as a PNG. `level` is the zlib level (0–9, default 6; 1 is about twice as
+ * fast for slightly larger files).
+ *
+ * @example
+ * await Deno.writeFile("face.png", encodePng(chip));
+ */
+export function encodePng(image: RgbImage, level = 6): Uint8Array {
+  const { width, height, data } = image;
+  const rowBytes = width * 3;
+  const filtered = new Uint8Array(height * (rowBytes + 1));
+  for (let y = 0; y < height; y++) {
+    const o = y * (rowBytes + 1);
+    const row = y * rowBytes;
+    filtered[o] = 4;
+    for (let i = 0; i < rowBytes; i++) {
+      const a = i >= 3 ? data[row + i - 3] : 0;
+      const b = y > 0 ? data[row + i - rowBytes] : 0;
+      const c = i >= 3 && y > 0 ? data[row + i - rowBytes - 3] : 0;
+      const pa = Math.abs(b - c);
+      const pb = Math.abs(a - c);
+      const pc = Math.abs(a + b - 2 * c);
+      filtered[o + 1 + i] = data[row + i] - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+    }
+  }
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header[8] = 8; // bit depth
+  header[9] = 2; // truecolour
+  const chunks = [
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(filtered, { level })),
+    chunk("IEND", new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(8 + chunks.reduce((n, c) => n + c.length, 0));
+  out.set(SIGNATURE);
+  let at = 8;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
