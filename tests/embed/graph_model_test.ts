@@ -239,6 +239,10 @@ Deno.test("graph embedder errors name the file and the problem", async () => {
     );
     await writeTinyModel(dir);
     await assert.rejects(
+      loadGraphEmbedder(path, { ...raw, outputNode: "nope" }),
+      /tiny\.json: running output nope failed/,
+    );
+    await assert.rejects(
       loadGraphEmbedder(path, { ...raw, inputSize: 6 }),
       /inputSize 6 does not fit input shape \[-1,4,4,3\]/,
     );
