@@ -179,7 +179,8 @@ Deno.test({
         return;
       }
       assert.equal(run.code, 1, run.stderr);
-      assert.match(run.stderr, new RegExp(`cannot download denort for ${Deno.build.target}`));
+      const expected = new RegExp(`cannot download denort for ${Deno.build.target}`);
+      assert.match(run.stderr, expected, run.stderr);
       assert.match(run.stderr, /set DENORT_BIN/);
       assert.doesNotMatch(run.stderr, /Stack backtrace|^\s+at /m);
       await assert.rejects(Deno.stat(binary), Deno.errors.NotFound);
@@ -197,7 +198,8 @@ Deno.test({
       const denort = join(outDir, "no-such-denort");
       const run = await runCompileTask(["--out-dir", outDir], { DENORT_BIN: denort }, false);
       assert.equal(run.code, 1, run.stderr);
-      assert.ok(run.stderr.includes(`DENORT_BIN is set to '${denort}', which cannot be read`));
+      const expected = `DENORT_BIN is set to '${denort}', which cannot be read`;
+      assert.ok(run.stderr.includes(expected), run.stderr);
       assert.doesNotMatch(run.stderr, /Stack backtrace/);
     } finally {
       await Deno.remove(outDir, { recursive: true });
