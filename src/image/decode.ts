@@ -15,6 +15,9 @@ import { decodePngPixels, readPngHeader } from "./png.ts";
 import { decodeTiffPixels, readTiffSize } from "./tiff.ts";
 import { guardTrap } from "./wasm.ts";
 
+/** Re-exported for callers that downscale right after decoding (defined in resize.ts). */
+export { resizeBilinear } from "./resize.ts";
+
 /** Largest image `decodeImage` accepts by default: 50 megapixels (150 MB of RGB). */
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 

@@ -17,17 +17,26 @@ export function encodePng(image: RgbImage, level = 6): Uint8Array {
   const rowBytes = width * 3;
   const filtered = new Uint8Array(height * (rowBytes + 1));
   for (let y = 0; y < height; y++) {
-    const o = y * (rowBytes + 1);
+    const o = y * (rowBytes + 1) + 1;
     const row = y * rowBytes;
-    filtered[o] = 4;
-    for (let i = 0; i < rowBytes; i++) {
-      const a = i >= 3 ? data[row + i - 3] : 0;
-      const b = y > 0 ? data[row + i - rowBytes] : 0;
-      const c = i >= 3 && y > 0 ? data[row + i - rowBytes - 3] : 0;
-      const pa = Math.abs(b - c);
-      const pb = Math.abs(a - c);
-      const pc = Math.abs(a + b - 2 * c);
-      filtered[o + 1 + i] = data[row + i] - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+    filtered[o - 1] = 4; // Paeth
+    if (y === 0) {
+      // No row above: Paeth predicts from the left.
+      for (let i = 0; i < rowBytes; i++) filtered[o + i] = data[i] - (i >= 3 ? data[i - 3] : 0);
+      continue;
+    }
+    for (let i = 0; i < 3; i++) filtered[o + i] = data[row + i] - data[row + i - rowBytes];
+    for (let i = 3; i < rowBytes; i++) {
+      const a = data[row + i - 3];
+      const b = data[row + i - rowBytes];
+      const c = data[row + i - rowBytes - 3];
+      let pa = b - c;
+      let pb = a - c;
+      let pc = pa + pb;
+      if (pa < 0) pa = -pa;
+      if (pb < 0) pb = -pb;
+      if (pc < 0) pc = -pc;
+      filtered[o + i] = data[row + i] - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
     }
   }
   const header = new Uint8Array(13);

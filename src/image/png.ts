@@ -161,38 +161,36 @@ function inflate(data: Uint8Array, expected: number): Uint8Array {
 function unfilter(buf: Uint8Array, at: number, rowBytes: number, bpp: number, first: boolean) {
   const filter = buf[at];
   const row = at + 1;
-  const up = row - rowBytes - 1;
   const end = row + rowBytes;
-  switch (filter) {
-    case 0:
-      return;
-    case 1:
-      for (let i = row + bpp; i < end; i++) buf[i] += buf[i - bpp];
-      return;
-    case 2:
-      if (!first) { for (let i = row; i < end; i++) buf[i] += buf[i - rowBytes - 1]; }
-      return;
-    case 3:
-      for (let i = row; i < end; i++) {
-        const left = i - bpp >= row ? buf[i - bpp] : 0;
-        const above = first ? 0 : buf[up + (i - row)];
-        buf[i] += (left + above) >> 1;
-      }
-      return;
-    case 4:
-      for (let i = row; i < end; i++) {
-        const hasLeft = i - bpp >= row;
-        const a = hasLeft ? buf[i - bpp] : 0;
-        const b = first ? 0 : buf[up + (i - row)];
-        const c = hasLeft && !first ? buf[up + (i - row) - bpp] : 0;
-        const pa = Math.abs(b - c);
-        const pb = Math.abs(a - c);
-        const pc = Math.abs(a + b - 2 * c);
-        buf[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      }
-      return;
-    default:
-      throw new ImageError(`corrupt PNG (filter type ${filter})`);
+  const up = rowBytes + 1; // distance to the same byte in the previous row
+  if (filter === 0 || (filter === 2 && first)) return;
+  if (filter === 1 || (filter === 4 && first)) {
+    // Paeth with no row above always predicts from the left.
+    for (let i = row + bpp; i < end; i++) buf[i] += buf[i - bpp];
+  } else if (filter === 2) {
+    for (let i = row; i < end; i++) buf[i] += buf[i - up];
+  } else if (filter === 3) {
+    const firstEnd = Math.min(row + bpp, end);
+    for (let i = row; i < firstEnd; i++) buf[i] += first ? 0 : buf[i - up] >> 1;
+    if (first) { for (let i = firstEnd; i < end; i++) buf[i] += buf[i - bpp] >> 1; }
+    else for (let i = firstEnd; i < end; i++) buf[i] += (buf[i - bpp] + buf[i - up]) >> 1;
+  } else if (filter === 4) {
+    const firstEnd = Math.min(row + bpp, end);
+    for (let i = row; i < firstEnd; i++) buf[i] += buf[i - up];
+    for (let i = firstEnd; i < end; i++) {
+      const a = buf[i - bpp];
+      const b = buf[i - up];
+      const c = buf[i - up - bpp];
+      let pa = b - c;
+      let pb = a - c;
+      let pc = pa + pb;
+      if (pa < 0) pa = -pa;
+      if (pb < 0) pb = -pb;
+      if (pc < 0) pc = -pc;
+      buf[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+  } else {
+    throw new ImageError(`corrupt PNG (filter type ${filter})`);
   }
 }
 
@@ -234,7 +232,11 @@ class RowConverter {
   /** Converts `width` pixels from `buf[at..]` into `out` from `o`, `step` bytes apart. */
   convert(buf: Uint8Array, at: number, width: number, out: Uint8Array, o: number, step: number) {
     const s = this.unpack(buf, at, width * this.channels);
-    const { colorType } = this.header;
+    const { colorType, bitDepth } = this.header;
+    if (colorType === 2 && bitDepth === 8 && !this.key && step === 3) {
+      out.set(s, o);
+      return;
+    }
     const scale = this.scale;
     const key = this.key;
     if (colorType === 3) {
@@ -277,13 +279,12 @@ class RowConverter {
     }
   }
 
-  /** Raw sample values of one row (1/2/4/8/16-bit) into the reused `samples` buffer. */
-  private unpack(buf: Uint8Array, at: number, count: number): Uint16Array {
+  /** Raw sample values of one row: 8-bit rows as they are, others unpacked into `samples`. */
+  private unpack(buf: Uint8Array, at: number, count: number): Uint8Array | Uint16Array {
     const s = this.samples;
     const depth = this.header.bitDepth;
-    if (depth === 8) {
-      for (let i = 0; i < count; i++) s[i] = buf[at + i];
-    } else if (depth === 16) {
+    if (depth === 8) return buf.subarray(at, at + count);
+    if (depth === 16) {
       for (let i = 0, j = at; i < count; i++, j += 2) s[i] = buf[j] << 8 | buf[j + 1];
     } else {
       const perByte = 8 / depth;

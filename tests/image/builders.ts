@@ -49,6 +49,8 @@ export interface PngSpec {
   interlaced?: boolean;
   /** Extra chunks placed before IDAT. */
   extra?: Uint8Array[];
+  /** Row y of each pass uses filter type (y + filterOffset) % 5 (default 0). */
+  filterOffset?: number;
 }
 
 const CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -59,7 +61,7 @@ const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2,
   2,
 ], [0, 1, 1, 2]];
 
-/** Writes a PNG; row y of each pass uses filter type y % 5, so all filters get exercised. */
+/** Writes a PNG; rows cycle through the five filter types (see `filterOffset`). */
 export function writePng(spec: PngSpec): Uint8Array {
   const { width, height, colorType, bitDepth, samples } = spec;
   const channels = CHANNELS[colorType];
@@ -75,7 +77,10 @@ export function writePng(spec: PngSpec): Uint8Array {
       if (values.length > 0) rows.push(packRow(values, bitDepth));
     }
     const bpp = Math.max(1, (channels * bitDepth) >> 3);
-    rows.forEach((row, y) => raw.push(...filterRow(row, y > 0 ? rows[y - 1] : null, bpp, y % 5)));
+    const offset = spec.filterOffset ?? 0;
+    rows.forEach((row, y) =>
+      raw.push(...filterRow(row, y > 0 ? rows[y - 1] : null, bpp, (y + offset) % 5))
+    );
   }
   const ihdr = [
     ...be32(width),

@@ -144,6 +144,25 @@ Deno.test("PNG RGB 8/16-bit with colour key, grey+alpha and RGBA 8/16-bit", () =
   assert.deepEqual([...rgba.data], [127, 127, 127, 9, 8, 7]);
 });
 
+Deno.test("PNG: every filter type on the first row of plain and interlaced images", () => {
+  for (let filterOffset = 0; filterOffset < 5; filterOffset++) {
+    for (const interlaced of [false, true]) {
+      const samples = randomSamples(W * H * 3, 255, 11 + filterOffset);
+      check({ width: W, height: H, colorType: 2, bitDepth: 8, samples, interlaced, filterOffset });
+      const grey = randomSamples(W * H, 3, 20 + filterOffset);
+      check({
+        width: W,
+        height: H,
+        colorType: 0,
+        bitDepth: 2,
+        samples: grey,
+        interlaced,
+        filterOffset,
+      });
+    }
+  }
+});
+
 Deno.test("PNG: split IDAT chunks, odd sizes and 1-pixel images", () => {
   const spec: PngSpec = {
     width: 1,
