@@ -1,0 +1,80 @@
+/**
+ * MTCNN face detector (Zhang et al. 2016, weights from face-api.js): a P-Net / R-Net / O-Net
+ * cascade giving boxes, scores and five landmarks.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { DetectedFace, DetectOptions, Detector, RgbImage } from "../../types.ts";
+import { initTf } from "../../runtime/tf.ts";
+import { clipBox } from "../nms.ts";
+import { outputFaces, proposeFaces, pyramidScales, refineFaces } from "./stages.ts";
+import { loadMtcnnWeights } from "./weights.ts";
+
+/** Tuning of the cascade. */
+export interface MtcnnOptions {
+  /** Ratio between successive pyramid levels. */
+  scaleFactor: number;
+  /** Minimum face probability after P-Net, R-Net and O-Net. */
+  thresholds: [number, number, number];
+  /** At most this many P-Net proposals (the best) go on to R-Net. */
+  maxCandidates: number;
+  /** Crops per R-Net / O-Net forward pass. */
+  batchSize: number;
+}
+
+/** Defaults of the original MTCNN, plus limits that bound memory on busy images. */
+export const DEFAULT_MTCNN_OPTIONS: Readonly<MtcnnOptions> = {
+  scaleFactor: 0.709,
+  thresholds: [0.6, 0.7, 0.7],
+  maxCandidates: 4000,
+  batchSize: 256,
+};
+
+/**
+ * Creates an MTCNN detector from the embedded weights (starts tfjs if needed).
+ * `detect` returns faces sorted by score, boxes clipped to the image; `minFace` is the smallest
+ * face side searched, in original-image pixels.
+ *
+ * @example
+ * const detector = await createMtcnnDetector();
+ * const faces = await detector.detect(image, { minFace: 40 });
+ */
+export async function createMtcnnDetector(options: Partial<MtcnnOptions> = {}): Promise<Detector> {
+  const { scaleFactor, thresholds, maxCandidates, batchSize } = {
+    ...DEFAULT_MTCNN_OPTIONS,
+    ...options,
+  };
+  if (!(scaleFactor > 0 && scaleFactor < 1)) {
+    throw new Error("mtcnn: scaleFactor must be in (0, 1)");
+  }
+  await initTf();
+  const weights = loadMtcnnWeights();
+  return {
+    name: "mtcnn",
+    async detect(image: RgbImage, { minFace }: DetectOptions): Promise<DetectedFace[]> {
+      if (!(minFace > 0 && Number.isFinite(minFace))) {
+        throw new Error(`mtcnn: minFace must be a positive number, got ${minFace}`);
+      }
+      const { width, height } = image;
+      const scales = pyramidScales(width, height, minFace, scaleFactor);
+      if (scales.length === 0) return [];
+      const pixels = tf.tensor4d(image.data, [1, height, width, 3], "float32");
+      try {
+        const proposals = await proposeFaces(pixels, scales, thresholds[0], weights.pnet);
+        const refined = await refineFaces(
+          pixels,
+          proposals.slice(0, maxCandidates),
+          thresholds[1],
+          weights.rnet,
+          batchSize,
+        );
+        const faces = await outputFaces(pixels, refined, thresholds[2], weights.onet, batchSize);
+        return faces
+          .map((face) => ({ ...face, box: clipBox(face.box, width, height) }))
+          .filter((face) => face.box.width > 0 && face.box.height > 0)
+          .sort((a, b) => b.score - a.score);
+      } finally {
+        pixels.dispose();
+      }
+    },
+  };
+}
