@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { alignFace, DLIB_TEMPLATE_150, similarityTransform } from "../../src/embed/align.ts";
 import type { Affine2x3 } from "../../src/embed/align.ts";
-import { decodeJpeg } from "../../src/image/decode.ts";
+import { decodeImage } from "../../src/image/decode.ts";
 import type { Landmarks, Point, RgbImage } from "../../src/types.ts";
 
 /** Hand-picked landmarks of the left woman in sample3.jpg (1920×1350). */
@@ -111,7 +111,7 @@ Deno.test("alignFace undoes a known rotated, scaled placement of the chip", () =
 });
 
 Deno.test("alignFace gives the same chip from a 90°-rotated copy of a photo", async () => {
-  const image = decodeJpeg(
+  const image = decodeImage(
     await Deno.readFile(new URL("../fixtures/npm/sample3.jpg", import.meta.url)),
   );
   // Rotate clockwise: (x, y) -> (H - 1 - y, x).
@@ -139,7 +139,7 @@ Deno.test("alignFace gives the same chip from a 90°-rotated copy of a photo", a
 });
 
 Deno.test("alignFace output: size×size RGB, black outside the image, fast", async () => {
-  const image = decodeJpeg(
+  const image = decodeImage(
     await Deno.readFile(new URL("../fixtures/npm/sample3.jpg", import.meta.url)),
   );
   const small = alignFace(image, SAMPLE3_LEFT, 112);

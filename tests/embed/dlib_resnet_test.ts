@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { decode as decodePng } from "imagescript/png/src/png.mjs";
 import pinned from "../../models/manifest.json" with { type: "json" };
 import weightsManifest from "../../models/face_recognition_model-weights_manifest.json" with {
   type: "json",
@@ -8,7 +7,7 @@ import weightsManifest from "../../models/face_recognition_model-weights_manifes
 import { alignFace } from "../../src/embed/align.ts";
 import { buildDlibEmbedder, createDlibEmbedder } from "../../src/embed/dlib_resnet.ts";
 import type { NamedWeights } from "../../src/embed/dlib_weights.ts";
-import { decodeJpeg } from "../../src/image/decode.ts";
+import { decodeImage } from "../../src/image/decode.ts";
 import type { Landmarks, RgbImage } from "../../src/types.ts";
 
 const DATA = new URL("../../../shared/data/", import.meta.url);
@@ -264,7 +263,7 @@ const photos = new Map<string, RgbImage>();
 async function photo(file: string): Promise<RgbImage> {
   let image = photos.get(file);
   if (!image) {
-    image = decodeJpeg(await Deno.readFile(new URL(`../fixtures/npm/${file}`, import.meta.url)));
+    image = decodeImage(await Deno.readFile(new URL(`../fixtures/npm/${file}`, import.meta.url)));
     photos.set(file, image);
   }
   return image;
@@ -423,11 +422,9 @@ Deno.test({
     const labels: string[] = [];
     for (const name of names) {
       for (let i = 1; i <= 5; i++) {
-        const png = decodePng(await Deno.readFile(new URL(`bbt/${name}/${name}${i}.png`, DATA)));
-        assert.equal(png.width, 150);
-        const rgba = new Uint8Array(png.buffer), data = new Uint8Array(150 * 150 * 3);
-        for (let p = 0; p < 150 * 150; p++) data.set(rgba.subarray(p * 4, p * 4 + 3), p * 3);
-        chips.push({ width: 150, height: 150, data });
+        const chip = decodeImage(await Deno.readFile(new URL(`bbt/${name}/${name}${i}.png`, DATA)));
+        assert.equal(chip.width, 150);
+        chips.push(chip);
         labels.push(name);
       }
     }
