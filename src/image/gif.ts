@@ -1,4 +1,4 @@
-/** GIF: screen and first-frame geometry parsed in TypeScript, LZW decoding by imagescript's WASM. */
+/** GIF: screen and first-frame geometry read in TypeScript, LZW decoding by imagescript WASM. */
 import gifWasm from "../../models/imagescript-gif.wasm" with { type: "bytes" };
 import type { RgbImage } from "../types.ts";
 import { ImageError } from "./errors.ts";

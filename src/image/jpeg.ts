@@ -19,8 +19,9 @@ export interface JpegHeader {
 let jpegModule: WebAssembly.Module | null = null;
 
 /**
- * Walks the JPEG marker segments up to the first scan: frame size and EXIF position. Throws {@link ImageError} for a truncated or malformed header and for
- * lossless or arithmetic-coded JPEGs, which the decoder does not support.
+ * Walks the JPEG marker segments up to the first scan: frame size and EXIF position. Throws
+ * {@link ImageError} for a truncated or malformed header and for lossless or arithmetic-coded
+ * JPEGs, which the decoder does not support.
  */
 export function readJpegHeader(bytes: Uint8Array): JpegHeader {
   let at = 2;

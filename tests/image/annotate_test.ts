@@ -52,7 +52,7 @@ Deno.test("drawAnnotations: label band above the box with contrasting text, scal
   }
 });
 
-Deno.test("drawAnnotations: label goes inside the box at the top edge; white text on dark colour", () => {
+Deno.test("drawAnnotations: label inside a box at the top edge; white text on dark colour", () => {
   const out = drawAnnotations(grey(640, 480), [{
     box: { x: 600, y: 0, width: 40, height: 100 },
     label: "Unknown",

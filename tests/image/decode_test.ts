@@ -25,7 +25,7 @@ function assertImageError(fn: () => unknown, message: string) {
   });
 }
 
-Deno.test("JPEG: sample1 decodes to 1920x1280 RGB with known pixels (libjpeg-turbo within 3)", () => {
+Deno.test("JPEG: sample1 decodes to 1920x1280 RGB with known pixels (as libjpeg-turbo ±3)", () => {
   const image = decodeImage(sample);
   assert.equal(image.width, 1920);
   assert.equal(image.height, 1280);
@@ -223,7 +223,7 @@ Deno.test("BMP: 24-bit bottom-up, 8-bit palette top-down, 1-bit, 32-bit with alp
   assertImageError(() => decodeImage(rle), "unsupported BMP (RLE8 compression)");
 });
 
-Deno.test("TIFF: uncompressed RGB and greyscale, either byte order, orientation tag applied", () => {
+Deno.test("TIFF: uncompressed RGB and grey, both byte orders, orientation tag applied", () => {
   const rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30, 40, 50, 60, 70, 80, 90];
   for (const bigEndian of [false, true]) {
     const image = decodeImage(

@@ -20,7 +20,7 @@ Deno.test("resizeBilinear: same size is an exact copy", () => {
   assert.notEqual(out.data, image.data);
 });
 
-Deno.test("resizeBilinear: 2x shrink averages pairs, enlarging interpolates between centres", () => {
+Deno.test("resizeBilinear: 2x shrink averages pairs, enlarging interpolates centres", () => {
   assert.deepEqual(reds(resizeBilinear(row([10, 20, 100, 200]), 2, 1)), [15, 150]);
   assert.deepEqual(reds(resizeBilinear(row([0, 200]), 4, 1)), [0, 50, 150, 200]);
   const column: RgbImage = { width: 1, height: 2, data: new Uint8Array([0, 0, 0, 200, 100, 40]) };
