@@ -1,6 +1,12 @@
 /** faceprint's entry point: command dispatch only. */
 import { DETECT_HELP, detectCommand } from "./cli/detect.ts";
 import { EMBED_HELP, embedCommand } from "./cli/embed.ts";
+import { ENROLL_HELP, enrollCommand } from "./cli/enroll.ts";
+import { GALLERY_HELP, galleryCommand } from "./cli/gallery.ts";
+import { TRAIN_HELP, trainCommand } from "./cli/train.ts";
+import { IDENTIFY_HELP, identifyCommand } from "./cli/identify.ts";
+import { VERIFY_HELP, verifyCommand } from "./cli/verify.ts";
+import { EVALUATE_HELP, evaluateCommand } from "./cli/evaluate.ts";
 import { EXIT } from "./cli/errors.ts";
 import { warn } from "./cli/log.ts";
 import { versionText } from "./version.ts";
@@ -12,6 +18,12 @@ Usage: faceprint COMMAND [options] ...
 Commands:
   detect PATH...        faces with boxes, scores and 5 landmarks (JSON Lines)
   embed PATH...         the same plus a 128-number embedding per face
+  enroll DIR            add people (DIR/<person>/<images>) to a gallery file
+  gallery list|remove   show or edit a gallery
+  train                 a linear SVM (with probabilities) on a gallery
+  identify PATH...      name every face (or "unknown") with the SVM
+  verify A B            same person? exit code 0 yes, 1 no
+  evaluate DIR          train/val accuracy, or verification metrics on a pairs list
 
 Run 'faceprint COMMAND --help' for a command's options and an example.
   --version             version and the embedded models with their sha256
@@ -31,6 +43,12 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   detect: { run: detectCommand, help: DETECT_HELP },
   embed: { run: embedCommand, help: EMBED_HELP },
+  enroll: { run: enrollCommand, help: ENROLL_HELP },
+  gallery: { run: galleryCommand, help: GALLERY_HELP },
+  train: { run: trainCommand, help: TRAIN_HELP },
+  identify: { run: identifyCommand, help: IDENTIFY_HELP },
+  verify: { run: verifyCommand, help: VERIFY_HELP },
+  evaluate: { run: evaluateCommand, help: EVALUATE_HELP },
 };
 
 function print(text: string): void {

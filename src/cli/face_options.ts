@@ -6,7 +6,7 @@ import { DEFAULT_MAX_PIXELS } from "../image/decode.ts";
 import { type Pick, PICKS } from "../pipeline/analyze.ts";
 import { type DetectorName, DETECTORS } from "../pipeline/models.ts";
 import type { GraphEmbedderOptions } from "../embed/graph_model.ts";
-import { NORMALIZATIONS } from "../embed/graph_model.ts";
+import { GRAPH_NORMALIZATIONS as NORMALIZATIONS } from "../embed/graph_model.ts";
 import { UsageError } from "./errors.ts";
 
 /** Whether embeddings average in the mirror image by default (see README: measured cost/benefit). */
@@ -96,7 +96,7 @@ export function parseFaceOptions(
       options: {
         normalization: norm as GraphEmbedderOptions["normalization"],
         inputSize: sizeText === undefined ? undefined : positiveNumber("embedder-size", sizeText),
-        outputName: values["embedder-output"] as string | undefined,
+        outputNode: values["embedder-output"] as string | undefined,
       },
     };
   } else if (values["embedder-size"] || values["embedder-norm"] || values["embedder-output"]) {

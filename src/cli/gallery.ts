@@ -54,7 +54,8 @@ async function declaredStamp(path: string): Promise<EmbedderStamp> {
   }
 }
 
-async function openGallery(path: string): Promise<Gallery> {
+/** Reads a gallery as whatever embedder wrote it (for commands that load no model). */
+export async function openGallery(path: string): Promise<Gallery> {
   return await readGallery(path, await declaredStamp(path));
 }
 

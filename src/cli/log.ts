@@ -22,6 +22,12 @@ export function warn(message: string): void {
   write(`${useColor ? "\x1b[33mfaceprint:\x1b[0m" : "faceprint:"} ${message}\n`);
 }
 
+/** Prints a line for people (e.g. a summary), always. */
+export function info(message: string): void {
+  clearBar();
+  write(`${message}\n`);
+}
+
 /**
  * Prints a progress milestone (e.g. `>loaded 14 examples for class: ben_afflek`) as a plain line
  * when stderr is not a terminal; on a terminal the progress bar says it instead.

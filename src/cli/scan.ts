@@ -9,8 +9,9 @@ import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
 import { expandInputs, readInput } from "./inputs.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, parseFaceOptions, parsePick } from "./face_options.ts";
-import { createWriter, type CsvShape, type Format, FORMATS } from "./output.ts";
+import { createWriter, type CsvShape, parseFormat } from "./output.ts";
 import { faceRecord, type ImageRecord } from "./records.ts";
+import { outputStem, uniqueName } from "./names.ts";
 import { progress, warn } from "./log.ts";
 
 function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
@@ -32,19 +33,11 @@ function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
   };
 }
 
-function stem(path: string): string {
-  const base = path === "-" ? "stdin" : path.split(/[\\/]/).pop()!;
-  const dot = base.lastIndexOf(".");
-  return dot > 0 ? base.slice(0, dot) : base;
-}
-
 /** Writes each face's aligned chip as `DIR/<image stem>_<face index>.png`, never overwriting one of this run's. */
 async function writeCrops(dir: string, file: string, result: AnalyzedImage, used: Set<string>) {
   for (const [i, face] of result.faces.entries()) {
     if (!face.chip) continue;
-    let name = `${stem(file)}_${i}`;
-    for (let n = 2; used.has(name); n++) name = `${stem(file)}_${i}-${n}`;
-    used.add(name);
+    const name = uniqueName(`${outputStem(file)}_${i}`, used);
     await Deno.writeFile(`${dir}/${name}.png`, encodePng(face.chip));
   }
 }

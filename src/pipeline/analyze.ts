@@ -24,6 +24,8 @@ export interface AnalyzeOptions {
   flip: boolean;
   /** Keep the aligned chips (for `--crops`). */
   keepChips: boolean;
+  /** Keep the decoded image (for `--annotate`). */
+  keepImage?: boolean;
 }
 
 /** A face with, when an embedder ran, its unit embedding and (if asked) its aligned chip. */
@@ -39,6 +41,8 @@ export interface AnalyzedImage {
   /** How many faces the detector found before picking. */
   detected: number;
   faces: AnalyzedFace[];
+  /** The decoded, oriented image, when asked for. */
+  image?: RgbImage;
 }
 
 /** The effective minimum face size for an image. */
@@ -137,5 +141,37 @@ export async function analyzeImage(
       if (options.keepChips) f.chip = chips[i];
     });
   }
-  return { width: image.width, height: image.height, detected: detected.length, faces };
+  const result: AnalyzedImage = {
+    width: image.width,
+    height: image.height,
+    detected: detected.length,
+    faces,
+  };
+  if (options.keepImage) result.image = image;
+  return result;
+}
+
+/** The face `pick` chose in one image, embedded, and how many faces the image had. */
+export interface PickedFace {
+  face: AnalyzedFace & { embedding: Float32Array };
+  detected: number;
+}
+
+/**
+ * Embeds the single face `options.pick` chooses (largest, center or score); null when the image
+ * has no face. Throws the decoder's error for unreadable images.
+ *
+ * @example
+ * const picked = await embedPickedFace(bytes, { detector, embedder }, { minFace: "auto",
+ *   maxPixels: 5e7, pick: "largest", flip: false });
+ */
+export async function embedPickedFace(
+  bytes: Uint8Array,
+  models: { detector: Detector; embedder: Embedder },
+  options: Omit<AnalyzeOptions, "keepChips" | "keepImage">,
+): Promise<PickedFace | null> {
+  const result = await analyzeImage(bytes, models, { ...options, keepChips: false });
+  const face = result.faces[0];
+  if (!face?.embedding) return null;
+  return { face: face as PickedFace["face"], detected: result.detected };
 }

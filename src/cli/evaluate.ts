@@ -1,0 +1,332 @@
+/**
+ * `faceprint evaluate`: the tutorial's experiment on train/val folders (enrol, train, classify,
+ * report), or verification on a pairs list (k-fold accuracy, ROC AUC, EER, TAR@FAR).
+ */
+import { parseArgs } from "node:util";
+import { predictSvm, trainSvm } from "../classify/mod.ts";
+import {
+  classificationReport,
+  formatReport,
+  type ValOutcome,
+} from "../evaluate/classification_report.ts";
+import { type ImagePair, parsePairs } from "../evaluate/pairs.ts";
+import {
+  accuracyAt,
+  bestThreshold,
+  equalErrorRate,
+  kFoldAccuracy,
+  rocAuc,
+  type ScoredPair,
+  tarAtFar,
+} from "../evaluate/verification_metrics.ts";
+import {
+  DEFAULT_OPEN_SET,
+  DEFAULT_VERIFY_THRESHOLD,
+  euclidean,
+  identify,
+  type OpenSetRule,
+} from "../identify/open_set.ts";
+import { embedPickedFace, type Pick } from "../pipeline/analyze.ts";
+import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
+import type { Detector, Embedder } from "../types.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import {
+  FACE_FLAGS,
+  FACE_FLAGS_HELP,
+  type FaceOptions,
+  parseFaceOptions,
+  parsePick,
+} from "./face_options.ts";
+import { expandInputs } from "./inputs.ts";
+import { info, milestone, progress, warn } from "./log.ts";
+
+/** Help for `faceprint evaluate`. */
+export const EVALUATE_HELP = `Usage: faceprint evaluate DATASET_DIR [--json] [options]
+       faceprint evaluate --pairs PAIRS --root DIR [--json] [options]
+
+With DATASET_DIR holding train/<person>/ and val/<person>/ (one folder per person): embeds the
+largest face of every image, trains the SVM on train, classifies val and prints
+  Accuracy: train=100.000, test=100.000
+(closed-set, as the classic tutorial), then the open-set result (faces answered "unknown", and
+why), a per-person table and a confusion matrix. People only in val/ are strangers: right only
+when answered unknown.
+
+With --pairs: verification on a pairs list, LFW pairs.txt (folds<TAB>n header; "name i j" and
+"name1 i name2 j" lines; images DIR/name/name_0001.jpg) or CSV (a,b,same with same = yes/no,
+1/0, true/false; paths relative to DIR, or their base name in DIR). Prints k-fold accuracy (each
+fold's threshold chosen on the others), accuracy at the default threshold, the best threshold,
+ROC AUC, equal error rate, and TAR at FAR 1e-3 and 1e-2. A pair whose image has no face counts
+as "different". Use it to calibrate 'verify --threshold' on your own photos.
+
+Options:
+  --json                print the numbers as one JSON object (with --pairs: also failed pairs)
+  --pairs PAIRS         the pairs list
+  --root DIR            folder the pairs' image paths are relative to
+  --pick P              which face per image: largest (default for folders), center (default for
+                        --pairs: pre-cropped portraits), score
+  --min-probability P   open-set rule, default ${DEFAULT_OPEN_SET.minProbability}
+  --max-distance D      open-set rule, default ${DEFAULT_OPEN_SET.maxDistance}
+  --threshold T         verification threshold to report accuracy at (default ${DEFAULT_VERIFY_THRESHOLD})
+${FACE_FLAGS_HELP}
+
+Exit codes: 0 done, 1 done but some images could not be read or had no face, 2 usage error.
+
+Examples:
+  faceprint evaluate data/            # data/train/<person>/, data/val/<person>/
+  faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json`;
+
+interface Models {
+  detector: Detector;
+  embedder: Embedder;
+}
+
+/** Embeds one face per file; failures are warned about and counted, not fatal. */
+async function embedFiles(
+  files: string[],
+  models: Models,
+  options: FaceOptions,
+  pick: Pick,
+): Promise<{ embeddings: Map<string, Float32Array>; failures: Map<string, string> }> {
+  const embeddings = new Map<string, Float32Array>();
+  const failures = new Map<string, string>();
+  for (const [n, file] of files.entries()) {
+    progress(n, files.length, file);
+    try {
+      const picked = await embedPickedFace(await Deno.readFile(file), models, { ...options, pick });
+      if (picked) embeddings.set(file, picked.face.embedding);
+      else failures.set(file, "no face found");
+    } catch (e) {
+      failures.set(file, (e as Error).message);
+    }
+    const failure = failures.get(file);
+    if (failure) warn(`${file}: ${failure}`);
+  }
+  progress(files.length, files.length, "");
+  return { embeddings, failures };
+}
+
+async function personFolders(dir: string): Promise<Map<string, string[]>> {
+  const people = new Map<string, string[]>();
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (e) {
+    throw new UsageError(`${dir}: cannot list: ${(e as Error).message}`);
+  }
+  for (const name of entries.filter((e) => e.isDirectory).map((e) => e.name).sort()) {
+    const files = [];
+    for await (const input of expandInputs([`${dir}/${name}`])) {
+      if (input.kind === "file") files.push(input.path);
+    }
+    people.set(name, files);
+  }
+  return people;
+}
+
+const pct = (v: number): string => (v * 100).toFixed(3);
+
+async function evaluateFolders(
+  root: string,
+  models: Models,
+  options: FaceOptions,
+  pick: Pick,
+  rule: OpenSetRule,
+  json: boolean,
+): Promise<number> {
+  const train = await personFolders(`${root}/train`);
+  const val = await personFolders(`${root}/val`);
+  if (train.size < 2) throw new UsageError(`${root}/train: need at least 2 person folders`);
+  const vectors: Float32Array[] = [], labels: string[] = [];
+  let failed = 0;
+  for (const [person, files] of train) {
+    const { embeddings, failures } = await embedFiles(files, models, options, pick);
+    failed += failures.size;
+    for (const e of embeddings.values()) (vectors.push(e), labels.push(person));
+    milestone(`>loaded ${embeddings.size} examples for class: ${person}`);
+  }
+  const model = trainSvm(vectors, labels);
+  const enrolled = new Map<string, Float32Array[]>();
+  vectors.forEach((v, i) => enrolled.set(labels[i], [...(enrolled.get(labels[i]) ?? []), v]));
+  const outcomes: ValOutcome[] = [];
+  const noFace: string[] = [];
+  for (const [person, files] of val) {
+    const { embeddings, failures } = await embedFiles(files, models, options, pick);
+    failed += failures.size;
+    noFace.push(...failures.keys());
+    for (const e of embeddings.values()) {
+      const id = identify(model, e, rule, enrolled);
+      outcomes.push({
+        truth: person,
+        predicted: predictSvm(model, e).label,
+        answer: id.name,
+        reason: id.reason,
+      });
+    }
+    milestone(`>loaded ${embeddings.size} examples for class: ${person} (val)`);
+  }
+  const report = classificationReport(outcomes, model.classes);
+  if (json) {
+    console.log(JSON.stringify({
+      trainAccuracy: model.training.accuracy,
+      trainFaces: vectors.length,
+      valFaces: outcomes.length,
+      imagesWithoutFace: failed,
+      rule,
+      ...report,
+    }));
+  } else {
+    console.log(
+      `Accuracy: train=${pct(model.training.accuracy)}, test=${pct(report.testAccuracy)}`,
+    );
+    console.log(
+      `Open set (min probability ${rule.minProbability}, max distance ${rule.maxDistance}): ` +
+        `${report.unknown.total} of ${outcomes.length} val faces unknown ` +
+        `(${report.unknown.byProbability} by probability, ${report.unknown.byDistance} by distance); ` +
+        `open-set accuracy=${pct(report.openSetAccuracy)}`,
+    );
+    if (failed) console.log(`Images skipped (unreadable or no face): ${failed}`);
+    console.log("");
+    console.log(formatReport(report));
+  }
+  return failed ? EXIT.partial : EXIT.ok;
+}
+
+async function resolvePairPath(root: string, path: string): Promise<string> {
+  const direct = `${root}/${path}`;
+  try {
+    await Deno.stat(direct);
+    return direct;
+  } catch {
+    return `${root}/${path.split(/[\\/]/).pop()}`;
+  }
+}
+
+async function evaluatePairs(
+  pairsFile: string,
+  root: string,
+  models: Models,
+  options: FaceOptions,
+  pick: Pick,
+  threshold: number,
+  json: boolean,
+): Promise<number> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(pairsFile);
+  } catch (e) {
+    throw new UsageError(`${pairsFile}: cannot read: ${(e as Error).message}`);
+  }
+  const pairs: ImagePair[] = parsePairs(text, pairsFile);
+  const paths = new Map<string, string>();
+  for (const p of pairs) {
+    for (const f of [p.a, p.b]) if (!paths.has(f)) paths.set(f, await resolvePairPath(root, f));
+  }
+  info(`${pairs.length} pairs, ${paths.size} images`);
+  const { embeddings, failures } = await embedFiles([...paths.values()], models, options, pick);
+  const scored: (ScoredPair & { a: string; b: string })[] = pairs.map((p) => {
+    const ea = embeddings.get(paths.get(p.a)!), eb = embeddings.get(paths.get(p.b)!);
+    const distance = ea && eb ? euclidean(ea, eb) : Infinity;
+    return { a: p.a, b: p.b, same: p.same, fold: p.fold, distance };
+  });
+  const kfold = kFoldAccuracy(scored);
+  const best = bestThreshold(scored);
+  const results = {
+    pairs: scored.length,
+    images: paths.size,
+    imagesWithoutFace: failures.size,
+    pairsWithoutFace: scored.filter((p) => p.distance === Infinity).length,
+    folds: kfold.folds.length,
+    kFoldAccuracy: kfold.mean,
+    kFoldStd: kfold.std,
+    threshold,
+    accuracyAtThreshold: accuracyAt(scored, threshold),
+    bestThreshold: best.threshold,
+    bestAccuracy: best.accuracy,
+    rocAuc: rocAuc(scored),
+    equalErrorRate: equalErrorRate(scored),
+    tarAtFar1e3: tarAtFar(scored, 1e-3).tar,
+    tarAtFar1e2: tarAtFar(scored, 1e-2).tar,
+  };
+  if (json) {
+    const failedPairs = scored
+      .filter((p) => (p.distance <= threshold) !== p.same)
+      .map((p) => ({
+        a: p.a,
+        b: p.b,
+        same: p.same,
+        distance: Number.isFinite(p.distance) ? p.distance : null,
+      }));
+    console.log(
+      JSON.stringify({ ...results, failedPairs, failedImages: Object.fromEntries(failures) }),
+    );
+  } else {
+    console.log(
+      `Pairs: ${results.pairs} (${results.pairsWithoutFace} with an image without a face)`,
+    );
+    console.log(`${results.folds}-fold accuracy: ${pct(kfold.mean)} ± ${pct(kfold.std)}`);
+    console.log(`Accuracy at threshold ${threshold}: ${pct(results.accuracyAtThreshold)}`);
+    console.log(`Best threshold: ${best.threshold.toFixed(4)} (accuracy ${pct(best.accuracy)})`);
+    console.log(`ROC AUC: ${results.rocAuc.toFixed(4)}   EER: ${pct(results.equalErrorRate)}%`);
+    console.log(
+      `TAR@FAR=1e-3: ${pct(results.tarAtFar1e3)}   TAR@FAR=1e-2: ${pct(results.tarAtFar1e2)}`,
+    );
+  }
+  return failures.size ? EXIT.partial : EXIT.ok;
+}
+
+function nonNegative(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${flag} expects a number >= 0, got "${text}"`);
+  }
+  return n;
+}
+
+/** Runs `faceprint evaluate`; returns the exit code. */
+export async function evaluateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...FACE_FLAGS,
+      json: { type: "boolean" },
+      pairs: { type: "string" },
+      root: { type: "string" },
+      pick: { type: "string" },
+      "min-probability": { type: "string" },
+      "max-distance": { type: "string" },
+      threshold: { type: "string" },
+    },
+  });
+  const options = parseFaceOptions(values);
+  const json = values.json ?? false;
+  if (values.pairs !== undefined) {
+    if (positionals.length) throw new UsageError("--pairs takes no DATASET_DIR");
+    if (!values.root) throw new UsageError("--pairs needs --root DIR");
+    const pick = parsePick(values.pick, "center");
+    const threshold = nonNegative("threshold", values.threshold, DEFAULT_VERIFY_THRESHOLD);
+    const models = {
+      detector: await loadDetector(options.detector),
+      embedder: await loadEmbedder(options.graph),
+    };
+    return await evaluatePairs(values.pairs, values.root, models, options, pick, threshold, json);
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
+  }
+  const rule: OpenSetRule = {
+    minProbability: nonNegative(
+      "min-probability",
+      values["min-probability"],
+      DEFAULT_OPEN_SET.minProbability,
+    ),
+    maxDistance: nonNegative("max-distance", values["max-distance"], DEFAULT_OPEN_SET.maxDistance),
+  };
+  const pick = parsePick(values.pick, "largest");
+  const models = {
+    detector: await loadDetector(options.detector),
+    embedder: await loadEmbedder(options.graph),
+  };
+  return await evaluateFolders(positionals[0], models, options, pick, rule, json);
+}

@@ -1,0 +1,186 @@
+/** `faceprint identify`: who is each face in each image, with a probability, or `unknown`. */
+import { parseArgs } from "node:util";
+import { readGallery } from "../gallery/mod.ts";
+import { drawAnnotations } from "../image/annotate.ts";
+import { encodePng } from "../image/encode_png.ts";
+import {
+  DEFAULT_OPEN_SET,
+  type EnrolledFaces,
+  identify,
+  type OpenSetRule,
+  UNKNOWN,
+} from "../identify/open_set.ts";
+import { analyzeImage } from "../pipeline/analyze.ts";
+import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
+import type { Box } from "../types.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions } from "./face_options.ts";
+import { expandInputs, readInput } from "./inputs.ts";
+import { progress, warn } from "./log.ts";
+import { readModelFile } from "./models_file.ts";
+import { createWriter, parseFormat } from "./output.ts";
+import { roundBox } from "./records.ts";
+import { outputStem, uniqueName } from "./names.ts";
+
+/** Help for `faceprint identify`. */
+export const IDENTIFY_HELP =
+  `Usage: faceprint identify PATH... --model MODEL.json [--gallery G] [options]
+
+Names every face in every image with the trained SVM. One JSON object per image:
+  {"file","width","height","faces":[{"box","score","name","probability","distance",
+   "candidate","reason"}]}
+A face is "unknown" when the SVM's probability is below --min-probability, or (with --gallery)
+when it is farther than --max-distance from every enrolled face of the person the SVM chose;
+"candidate" is the SVM's best guess and "reason" says which rule made it unknown. Give the gallery
+the model was trained on: without it only the probability rule applies, and strangers are more
+often taken for someone.
+
+Options:
+  --model MODEL.json    the classifier (from 'faceprint train')
+  --gallery G           the gallery, for the distance rule (recommended)
+  --min-probability P   default ${DEFAULT_OPEN_SET.minProbability}
+  --max-distance D      default ${DEFAULT_OPEN_SET.maxDistance}
+  --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name (93%)"
+  -f, --format F        jsonl (default), json, csv (file,name,probability,x,y,width,height,error)
+${FACE_FLAGS_HELP}
+
+Exit codes: 0 all images read, 1 some images failed (their errors are in the output), 2 usage
+error or an unreadable model/gallery.
+
+Example:
+  faceprint identify party/ --model people.svm.json --gallery people.jsonl --annotate named/`;
+
+/** One identified face as printed. */
+interface IdentifiedFace {
+  box: Box;
+  score: number;
+  name: string;
+  probability: number;
+  candidate: string;
+  distance?: number;
+  reason?: string;
+}
+
+/** One line of identify output. */
+interface IdentifyRecord {
+  file: string;
+  width?: number;
+  height?: number;
+  faces?: IdentifiedFace[];
+  error?: string;
+}
+
+function threshold(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${flag} expects a number >= 0, got "${text}"`);
+  }
+  return n;
+}
+
+const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+
+/** Runs `faceprint identify`; returns the exit code. */
+export async function identifyCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...FACE_FLAGS,
+      model: { type: "string" },
+      gallery: { type: "string" },
+      "min-probability": { type: "string" },
+      "max-distance": { type: "string" },
+      annotate: { type: "string" },
+      format: { type: "string", short: "f" },
+    },
+  });
+  if (!values.model) throw new UsageError("--model MODEL.json is required");
+  if (positionals.length === 0) {
+    throw new UsageError("no input: give image files, directories or -");
+  }
+  const format = parseFormat(values.format);
+  const options = parseFaceOptions(values);
+  const rule: OpenSetRule = {
+    minProbability: threshold(
+      "min-probability",
+      values["min-probability"],
+      DEFAULT_OPEN_SET.minProbability,
+    ),
+    maxDistance: threshold("max-distance", values["max-distance"], DEFAULT_OPEN_SET.maxDistance),
+  };
+  const detector = await loadDetector(options.detector);
+  const embedder = await loadEmbedder(options.graph);
+  const { model } = await readModelFile(values.model, embedder);
+  let enrolled: EnrolledFaces | undefined;
+  if (values.gallery) {
+    const stamp = { embedder: embedder.name, embedderHash: embedder.hash, dim: embedder.size };
+    const gallery = await readGallery(values.gallery, stamp);
+    enrolled = new Map();
+    for (const r of gallery.records) {
+      enrolled.set(r.person, [...(enrolled.get(r.person) ?? []), r.embedding]);
+    }
+  } else {
+    warn("no --gallery: unknown faces are decided by probability alone");
+  }
+  if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
+
+  const writer = createWriter<IdentifyRecord>(format, {
+    header: ["file", "name", "probability", "x", "y", "width", "height"],
+    rows: (r) =>
+      (r.faces ?? []).map((
+        f,
+      ) => [r.file, f.name, f.probability, f.box.x, f.box.y, f.box.width, f.box.height]),
+  });
+  const inputs = await Array.fromAsync(expandInputs(positionals));
+  const usedNames = new Set<string>();
+  let failed = 0;
+  for (const [n, input] of inputs.entries()) {
+    progress(n, inputs.length, input.path);
+    try {
+      const result = await analyzeImage(await readInput(input), { detector, embedder }, {
+        minFace: options.minFace,
+        maxPixels: options.maxPixels,
+        pick: "all",
+        flip: options.flip,
+        keepChips: false,
+        keepImage: values.annotate !== undefined,
+      });
+      const faces = result.faces.map((face): IdentifiedFace => {
+        const id = identify(model, face.embedding!, rule, enrolled);
+        const out: IdentifiedFace = {
+          box: roundBox(face.box),
+          score: r4(face.score),
+          name: id.name,
+          probability: r4(id.probability),
+          candidate: id.candidate,
+        };
+        if (id.distance !== undefined) out.distance = r4(id.distance);
+        if (id.reason) out.reason = id.reason;
+        return out;
+      });
+      if (values.annotate !== undefined && result.image) {
+        const annotated = drawAnnotations(
+          result.image,
+          faces.map((f) => ({
+            box: f.box,
+            label: `${f.name} (${Math.round(f.probability * 100)}%)`,
+            color: f.name === UNKNOWN ? [220, 40, 40] : [0, 200, 0],
+          })),
+        );
+        const name = uniqueName(outputStem(input.path), usedNames);
+        await Deno.writeFile(`${values.annotate}/${name}.png`, encodePng(annotated));
+      }
+      writer.write({ file: input.path, width: result.width, height: result.height, faces });
+    } catch (e) {
+      failed++;
+      const error = (e as Error).message;
+      warn(`${input.path}: ${error}`);
+      writer.write({ file: input.path, error });
+    }
+  }
+  progress(inputs.length, inputs.length, "");
+  writer.close();
+  return failed ? EXIT.partial : EXIT.ok;
+}

@@ -1,0 +1,30 @@
+/** Loading a trained model file and checking it belongs to the embedder in use. */
+import { type ParsedModel, parseModel } from "../classify/mod.ts";
+import type { Embedder } from "../types.ts";
+import { UsageError } from "./errors.ts";
+
+/**
+ * Reads and validates MODEL.json; throws naming the file when it is unreadable, broken, or was
+ * trained on another embedder's vectors.
+ */
+export async function readModelFile(path: string, embedder: Embedder): Promise<ParsedModel> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
+    throw new UsageError(`${path}: cannot read model: ${reason}`);
+  }
+  const parsed = parseModel(text, path);
+  if (parsed.embedderHash !== embedder.hash || parsed.dim !== embedder.size) {
+    throw new UsageError(
+      `${path}: trained on embedder ${parsed.embedder} (hash ${
+        parsed.embedderHash.slice(0, 12)
+      }…); ` +
+        `this run uses ${embedder.name} (hash ${
+          embedder.hash.slice(0, 12)
+        }…) — retrain or pass the matching --embedder`,
+    );
+  }
+  return parsed;
+}

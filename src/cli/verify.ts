@@ -1,0 +1,79 @@
+/** `faceprint verify A B`: is the face in A the same person as the face in B? */
+import { parseArgs } from "node:util";
+import { DEFAULT_VERIFY_THRESHOLD, euclidean } from "../identify/open_set.ts";
+import { embedPickedFace } from "../pipeline/analyze.ts";
+import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions, parsePick } from "./face_options.ts";
+import { readInput } from "./inputs.ts";
+
+/** Help for `faceprint verify`. */
+export const VERIFY_HELP = `Usage: faceprint verify A B [--threshold T] [options]
+
+Compares the largest face in image A with the largest face in image B and prints
+  {"a","b","distance","threshold","same","facesA","facesB"}
+where distance is the Euclidean distance between their embeddings (0 = identical, 2 = opposite)
+and same is distance <= threshold. Calibrate the threshold on your own photos with
+'faceprint evaluate --pairs'.
+
+Options:
+  --threshold T         default ${DEFAULT_VERIFY_THRESHOLD}
+  --pick P              which face of each image: largest (default), center, score
+${FACE_FLAGS_HELP}
+
+Exit codes: 0 same person, 1 different people, 2 error (unreadable image, no face, bad usage).
+
+Example:
+  faceprint verify id-photo.jpg selfie.jpg && echo "same person"`;
+
+/** Runs `faceprint verify`; returns 0 (same), 1 (different) or 2 (error). */
+export async function verifyCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...FACE_FLAGS, threshold: { type: "string" }, pick: { type: "string" } },
+  });
+  if (positionals.length !== 2) throw new UsageError("verify takes exactly two images: A B");
+  const threshold = values.threshold === undefined
+    ? DEFAULT_VERIFY_THRESHOLD
+    : Number(values.threshold);
+  if (!Number.isFinite(threshold) || threshold < 0) {
+    throw new UsageError(`--threshold expects a number >= 0, got "${values.threshold}"`);
+  }
+  const options = parseFaceOptions(values);
+  const pick = parsePick(values.pick, "largest");
+  if (pick === "all") throw new UsageError("--pick all does not apply to verify");
+  const detector = await loadDetector(options.detector);
+  const embedder = await loadEmbedder(options.graph);
+  const faces = [];
+  for (const path of positionals) {
+    const input = path === "-"
+      ? { kind: "stdin" as const, path: "-" as const }
+      : { kind: "file" as const, path };
+    let picked;
+    try {
+      picked = await embedPickedFace(await readInput(input), { detector, embedder }, {
+        minFace: options.minFace,
+        maxPixels: options.maxPixels,
+        pick,
+        flip: options.flip,
+      });
+    } catch (e) {
+      throw new Error(`${path}: ${(e as Error).message}`);
+    }
+    if (!picked) throw new Error(`${path}: no face found`);
+    faces.push({ embedding: picked.face.embedding, detected: picked.detected });
+  }
+  const distance = euclidean(faces[0].embedding, faces[1].embedding);
+  const same = distance <= threshold;
+  console.log(JSON.stringify({
+    a: positionals[0],
+    b: positionals[1],
+    distance: Math.round(distance * 1e4) / 1e4,
+    threshold,
+    same,
+    facesA: faces[0].detected,
+    facesB: faces[1].detected,
+  }));
+  return same ? EXIT.ok : EXIT.partial;
+}
