@@ -5,6 +5,7 @@
  */
 import { decodeImage, resizeBilinear } from "../image/decode.ts";
 import { alignFace } from "../embed/align.ts";
+import { padEdges } from "../image/pad.ts";
 import type { DetectedFace, Detector, Embedder, Landmarks, Point, RgbImage } from "../types.ts";
 
 /** Which single face to keep per image, or all. */
@@ -14,6 +15,13 @@ export type Pick = typeof PICKS[number];
 
 /** A detector's work is done on a copy where the smallest wanted face is this many pixels. */
 export const DETECT_FACE_PX = 24;
+
+/**
+ * Images whose shorter side is at most this are retried with a margin when no face is found: a
+ * pre-cropped face that fills the frame (as in many face data sets) has no context for the
+ * detector otherwise.
+ */
+export const TIGHT_CROP_MAX_SIDE = 400;
 
 /** Options for {@link analyzeImage}. */
 export interface AnalyzeOptions {
@@ -54,32 +62,56 @@ export function resolveMinFace(
   return Math.max(20, Math.round(Math.min(image.width, image.height) / 100));
 }
 
-function scalePoint([x, y]: Point, s: number): Point {
-  return [x * s, y * s];
+function transformPoint([x, y]: Point, s: number, dx: number, dy: number): Point {
+  return [x * s + dx, y * s + dy];
 }
 
-function scaleFace(face: DetectedFace, s: number): DetectedFace {
+function transformFace(face: DetectedFace, s: number, dx = 0, dy = 0): DetectedFace {
   const l = face.landmarks;
   const landmarks: Landmarks = {
-    leftEye: scalePoint(l.leftEye, s),
-    rightEye: scalePoint(l.rightEye, s),
-    nose: scalePoint(l.nose, s),
-    mouthLeft: scalePoint(l.mouthLeft, s),
-    mouthRight: scalePoint(l.mouthRight, s),
+    leftEye: transformPoint(l.leftEye, s, dx, dy),
+    rightEye: transformPoint(l.rightEye, s, dx, dy),
+    nose: transformPoint(l.nose, s, dx, dy),
+    mouthLeft: transformPoint(l.mouthLeft, s, dx, dy),
+    mouthRight: transformPoint(l.mouthRight, s, dx, dy),
   };
   const b = face.box;
   return {
     score: face.score,
-    box: { x: b.x * s, y: b.y * s, width: b.width * s, height: b.height * s },
+    box: { x: b.x * s + dx, y: b.y * s + dy, width: b.width * s, height: b.height * s },
     landmarks,
   };
+}
+
+function clipBox(face: DetectedFace, image: { width: number; height: number }): DetectedFace {
+  const b = face.box;
+  const x = Math.max(0, b.x), y = Math.max(0, b.y);
+  const width = Math.min(image.width, b.x + b.width) - x;
+  const height = Math.min(image.height, b.y + b.height) - y;
+  return { ...face, box: { x, y, width, height } };
+}
+
+/**
+ * Detects faces; when an image no larger than {@link TIGHT_CROP_MAX_SIDE} has none, retries on a
+ * copy with a 25% edge-replicated margin (boxes clipped back to the image).
+ */
+export async function detectFaces(
+  image: RgbImage,
+  detector: Detector,
+  minFace: number,
+): Promise<DetectedFace[]> {
+  const faces = await detectScaled(image, detector, minFace);
+  if (faces.length || Math.min(image.width, image.height) > TIGHT_CROP_MAX_SIDE) return faces;
+  const pad = Math.round(Math.max(image.width, image.height) * 0.25);
+  const padded = await detectScaled(padEdges(image, pad), detector, minFace);
+  return padded.map((f) => clipBox(transformFace(f, 1, -pad, -pad), image));
 }
 
 /**
  * Detects faces, downscaling first when the wanted faces are much larger than the detector needs.
  * Boxes and landmarks come back in `image` coordinates.
  */
-export async function detectFaces(
+async function detectScaled(
   image: RgbImage,
   detector: Detector,
   minFace: number,
@@ -93,7 +125,7 @@ export async function detectFaces(
   );
   const sx = image.width / small.width;
   const faces = await detector.detect(small, { minFace: minFace / sx });
-  return faces.map((f) => scaleFace(f, sx));
+  return faces.map((f) => transformFace(f, sx));
 }
 
 /** Keeps the faces `pick` asks for (all, or the one largest / nearest the centre / best scored). */
