@@ -15,13 +15,16 @@ export interface MtcnnOptions {
   scaleFactor: number;
   /** Minimum face probability after P-Net, R-Net and O-Net. */
   thresholds: [number, number, number];
-  /** At most this many P-Net proposals (the best) go on to R-Net. */
+  /**
+   * At most this many P-Net proposals (the best) go on to R-Net. 1920-px photos give 300–900;
+   * a 36 MP photo at minFace 20 gives ~19 000, where the cap saves ~12 s of R-Net.
+   */
   maxCandidates: number;
   /** Crops per R-Net / O-Net forward pass. */
   batchSize: number;
 }
 
-/** Defaults of the original MTCNN, plus limits that bound memory on busy images. */
+/** Defaults of the original MTCNN, plus limits that bound time and memory on huge images. */
 export const DEFAULT_MTCNN_OPTIONS: Readonly<MtcnnOptions> = {
   scaleFactor: 0.709,
   thresholds: [0.6, 0.7, 0.7],
