@@ -12,7 +12,7 @@ import {
   withGalleryLock,
   writeGallery,
 } from "../gallery/mod.ts";
-import { analyzeImage } from "../pipeline/analyze.ts";
+import { embedPickedFace } from "../pipeline/analyze.ts";
 import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
 import type { Embedder } from "../types.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -105,33 +105,32 @@ async function enrollPerson(
         lines.push({ file, person, status: "already-enrolled" });
         continue;
       }
-      const result = await analyzeImage(bytes, models, {
+      const picked = await embedPickedFace(bytes, models, {
         minFace: options.minFace,
         maxPixels: options.maxPixels,
         pick: "largest",
         flip: options.flip,
-        keepChips: false,
       });
-      const face = result.faces[0];
-      if (!face?.embedding) {
+      if (!picked) {
         warn(`${file}: no face found, not enrolled`);
         lines.push({ file, person, status: "no-face", faces: 0 });
         continue;
       }
-      if (result.detected > 1) warn(`${file}: ${result.detected} faces, enrolled the largest`);
+      const { face, detected } = picked;
+      if (detected > 1) warn(`${file}: ${detected} faces, enrolled the largest`);
       known.add(sha256);
       records.push({
         person,
         file,
         sha256,
-        faces: result.detected,
+        faces: detected,
         score: face.score,
         box: face.box,
         landmarks: face.landmarks,
         added: new Date().toISOString(),
         embedding: face.embedding,
       });
-      lines.push({ file, person, status: "enrolled", faces: result.detected });
+      lines.push({ file, person, status: "enrolled", faces: detected });
     } catch (e) {
       const error = (e as Error).message;
       warn(`${file}: ${error}`);
