@@ -263,7 +263,11 @@ async function evaluatePairs(
     console.log(
       `Pairs: ${results.pairs} (${results.pairsWithoutFace} with an image without a face)`,
     );
-    console.log(`${results.folds}-fold accuracy: ${pct(kfold.mean)} ± ${pct(kfold.std)}`);
+    console.log(
+      results.folds
+        ? `${results.folds}-fold accuracy: ${pct(kfold.mean)} ± ${pct(kfold.std)}`
+        : "k-fold accuracy: n/a (the pairs form one fold)",
+    );
     console.log(`Accuracy at threshold ${threshold}: ${pct(results.accuracyAtThreshold)}`);
     console.log(`Best threshold: ${best.threshold.toFixed(4)} (accuracy ${pct(best.accuracy)})`);
     console.log(`ROC AUC: ${results.rocAuc.toFixed(4)}   EER: ${pct(results.equalErrorRate)}%`);

@@ -39,12 +39,14 @@ export function bestThreshold(pairs: ScoredPair[]): { threshold: number; accurac
 
 /**
  * k-fold accuracy: for each fold, the threshold is chosen on the other folds and applied to it.
- * Returns the mean and standard deviation of the per-fold accuracies, and each fold's threshold.
+ * Returns the mean and standard deviation of the per-fold accuracies, and each fold's threshold;
+ * NaN with no folds when the pairs form fewer than two folds.
  */
 export function kFoldAccuracy(
   pairs: ScoredPair[],
 ): { mean: number; std: number; folds: { threshold: number; accuracy: number }[] } {
   const ids = [...new Set(pairs.map((p) => p.fold))].sort((a, b) => a - b);
+  if (ids.length < 2) return { mean: NaN, std: NaN, folds: [] };
   const folds = ids.map((k) => {
     const { threshold } = bestThreshold(pairs.filter((p) => p.fold !== k));
     return { threshold, accuracy: accuracyAt(pairs.filter((p) => p.fold === k), threshold) };

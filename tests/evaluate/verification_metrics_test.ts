@@ -51,3 +51,9 @@ Deno.test("k-fold chooses each fold's threshold on the others", () => {
   assert.equal(k.folds[0].accuracy, 0.5);
   assert.equal(k.mean, 0.5);
 });
+
+Deno.test("k-fold with a single fold is undefined, not a made-up number", () => {
+  const k = kFoldAccuracy([pair(0.2, true), pair(0.8, false)]);
+  assert.ok(Number.isNaN(k.mean));
+  assert.equal(k.folds.length, 0);
+});
