@@ -37,7 +37,7 @@ import {
   parseFaceOptions,
   parsePick,
 } from "./face_options.ts";
-import { expandInputs } from "./inputs.ts";
+import { expandInputs, readInput } from "./inputs.ts";
 import { info, milestone, progress, warn } from "./log.ts";
 
 /** Help for `faceprint evaluate`. */
@@ -92,7 +92,8 @@ async function embedFiles(
   for (const [n, file] of files.entries()) {
     progress(n, files.length, file);
     try {
-      const picked = await embedPickedFace(await Deno.readFile(file), models, { ...options, pick });
+      const bytes = await readInput({ kind: "file", path: file });
+      const picked = await embedPickedFace(bytes, models, { ...options, pick });
       if (picked) embeddings.set(file, picked.face.embedding);
       else failures.set(file, "no face found");
     } catch (e) {
@@ -191,14 +192,20 @@ async function evaluateFolders(
   return failed ? EXIT.partial : EXIT.ok;
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `root/path`, or `root/<base name of path>` when only that exists (pair lists with other roots). */
 async function resolvePairPath(root: string, path: string): Promise<string> {
   const direct = `${root}/${path}`;
-  try {
-    await Deno.stat(direct);
-    return direct;
-  } catch {
-    return `${root}/${path.split(/[\\/]/).pop()}`;
-  }
+  const flat = `${root}/${path.split(/[\\/]/).pop()}`;
+  return !(await exists(direct)) && await exists(flat) ? flat : direct;
 }
 
 async function evaluatePairs(
