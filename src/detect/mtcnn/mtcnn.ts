@@ -2,7 +2,6 @@
  * MTCNN face detector (Zhang et al. 2016, weights from face-api.js): a P-Net / R-Net / O-Net
  * cascade giving boxes, scores and five landmarks.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type { DetectedFace, DetectOptions, Detector, RgbImage } from "../../types.ts";
 import { initTf } from "../../runtime/tf.ts";
 import { clipBox } from "../nms.ts";
@@ -60,24 +59,19 @@ export async function createMtcnnDetector(options: Partial<MtcnnOptions> = {}): 
       const { width, height } = image;
       const scales = pyramidScales(width, height, minFace, scaleFactor);
       if (scales.length === 0) return [];
-      const pixels = tf.tensor4d(image.data, [1, height, width, 3], "float32");
-      try {
-        const proposals = await proposeFaces(pixels, scales, thresholds[0], weights.pnet);
-        const refined = await refineFaces(
-          pixels,
-          proposals.slice(0, maxCandidates),
-          thresholds[1],
-          weights.rnet,
-          batchSize,
-        );
-        const faces = await outputFaces(pixels, refined, thresholds[2], weights.onet, batchSize);
-        return faces
-          .map((face) => ({ ...face, box: clipBox(face.box, width, height) }))
-          .filter((face) => face.box.width > 0 && face.box.height > 0)
-          .sort((a, b) => b.score - a.score);
-      } finally {
-        pixels.dispose();
-      }
+      const proposals = await proposeFaces(image, scales, thresholds[0], weights.pnet);
+      const refined = await refineFaces(
+        image,
+        proposals.slice(0, maxCandidates),
+        thresholds[1],
+        weights.rnet,
+        batchSize,
+      );
+      const faces = await outputFaces(image, refined, thresholds[2], weights.onet, batchSize);
+      return faces
+        .map((face) => ({ ...face, box: clipBox(face.box, width, height) }))
+        .filter((face) => face.box.width > 0 && face.box.height > 0)
+        .sort((a, b) => b.score - a.score);
     },
   };
 }

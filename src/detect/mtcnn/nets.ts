@@ -1,101 +1,123 @@
 /**
- * Forward passes of the three MTCNN nets on normalised upright RGB batches
- * (`(pixel − 127.5) × 0.0078125`). Callers own the returned tensors (use inside `tf.tidy`).
+ * Forward passes of the three MTCNN nets on raw upright RGB pixel values (0–255; the input
+ * normalisation is folded into the weights). Each returns one tensor holding all of a net's
+ * outputs side by side; the caller owns it. Intermediate activations are freed as soon as the
+ * next layer exists, so a pass holds at most two of them.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Layer, ONetWeights, PNetWeights, RNetWeights } from "./weights.ts";
 
-/** P-Net output maps, one cell per 12×12 window at stride 2. */
-export type PNetOutput = {
-  /** Face probability, `[1, h, w]`. */
-  scores: tf.Tensor3D;
-  /** Box offsets `(dx1, dy1, dx2, dy2)` in window sizes, `[1, h, w, 4]`. */
-  offsets: tf.Tensor4D;
-};
+/** Channels of a P-Net output cell / R-Net row: face logits (not, is) then box offsets. */
+export const PNET_OUTPUTS = 6;
+/** R-Net outputs per crop: face logits (2) and box offsets `(dx1, dy1, dx2, dy2)` (4). */
+export const RNET_OUTPUTS = 6;
+/** O-Net outputs per crop: as R-Net, then landmarks `[x1..x5, y1..y5]` as crop fractions (10). */
+export const ONET_OUTPUTS = 16;
 
-/** R-Net output, one row per crop. */
-export type RNetOutput = {
-  /** Face probability, `[n]`. */
-  scores: tf.Tensor1D;
-  /** Box offsets `(dx1, dy1, dx2, dy2)` in box sizes, `[n, 4]`. */
-  offsets: tf.Tensor2D;
-};
+type Step = (x: tf.Tensor) => tf.Tensor;
 
-/** O-Net output, one row per crop. */
-export type ONetOutput = RNetOutput & {
-  /** Five landmarks as fractions of the crop: `[x1..x5, y1..y5]`, `[n, 10]`. */
-  landmarks: tf.Tensor2D;
-};
-
-function conv(x: tf.Tensor4D, layer: Layer<tf.Tensor4D>): tf.Tensor4D {
-  return tf.fused.conv2d({
-    x,
-    filter: layer.weights,
-    strides: 1,
-    pad: "valid",
-    bias: layer.bias,
-    activation: layer.alpha ? "prelu" : "linear",
-    preluActivationWeights: layer.alpha,
-  });
+/** Applies `steps` in order, disposing every intermediate (not `x`) once the next exists. */
+function chain(x: tf.Tensor, steps: Step[]): tf.Tensor {
+  let y = x;
+  for (const step of steps) {
+    const next = step(y);
+    if (y !== x) y.dispose();
+    y = next;
+  }
+  return y;
 }
 
-function dense(x: tf.Tensor2D, layer: Layer<tf.Tensor2D>): tf.Tensor2D {
-  return tf.fused.matMul({
-    a: x,
-    b: layer.weights,
-    bias: layer.bias,
-    activation: layer.alpha ? "prelu" : "linear",
-    preluActivationWeights: layer.alpha,
-  }) as tf.Tensor2D;
+function conv(layer: Layer<tf.Tensor4D>): Step {
+  return (x) =>
+    tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: layer.weights,
+      strides: 1,
+      pad: "valid",
+      bias: layer.bias,
+      activation: layer.alpha ? "prelu" : "linear",
+      preluActivationWeights: layer.alpha,
+    });
 }
 
-/** Probability of the "face" class from two-class logits `[..., 2]`. */
-function faceProbability<T extends tf.Tensor>(logits: tf.Tensor): T {
-  return tf.unstack(tf.softmax(logits), logits.rank - 1)[1] as T;
+function dense(layer: Layer<tf.Tensor2D>): Step {
+  return (x) =>
+    tf.fused.matMul({
+      a: x as tf.Tensor2D,
+      b: layer.weights,
+      bias: layer.bias,
+      activation: layer.alpha ? "prelu" : "linear",
+      preluActivationWeights: layer.alpha,
+    });
+}
+
+function maxPool(size: number, pad: "same" | "valid"): Step {
+  return (x) => tf.maxPool(x as tf.Tensor4D, size, 2, pad);
+}
+
+const flatten: Step = (x) => tf.reshape(x, [x.shape[0], -1]);
+
+/**
+ * Runs P-Net over a whole image `[1, H, W, 3]` (H, W ≥ 12): `[1, h, w, 6]`, one cell per 12×12
+ * window at stride 2.
+ *
+ * @example
+ * const cells = runPNet(tf.tensor4d(level, [1, h, w, 3]), weights.pnet);
+ */
+export function runPNet(x: tf.Tensor4D, w: PNetWeights): tf.Tensor4D {
+  return chain(x, [
+    conv(w.conv1),
+    maxPool(2, "same"),
+    conv(w.conv2),
+    conv(w.conv3),
+    conv(w.head),
+  ]) as tf.Tensor4D;
 }
 
 /**
- * Runs P-Net over a whole normalised image `[1, H, W, 3]` (H, W ≥ 12).
+ * Runs R-Net on a batch of 24×24 crops `[n, 24, 24, 3]`: `[n, 6]`.
  *
  * @example
- * const { scores, offsets } = tf.tidy(() => runPNet(image, weights.pnet));
+ * const rows = runRNet(crops, weights.rnet);
  */
-export function runPNet(x: tf.Tensor4D, w: PNetWeights): PNetOutput {
-  let y = conv(x, w.conv1);
-  y = tf.maxPool(y, 2, 2, "same");
-  y = conv(conv(y, w.conv2), w.conv3);
-  return { scores: faceProbability(conv(y, w.score)), offsets: conv(y, w.box) };
+export function runRNet(x: tf.Tensor4D, w: RNetWeights): tf.Tensor2D {
+  return chain(x, [
+    conv(w.conv1),
+    maxPool(3, "same"),
+    conv(w.conv2),
+    maxPool(3, "valid"),
+    conv(w.conv3),
+    flatten,
+    dense(w.fc),
+    dense(w.head),
+  ]) as tf.Tensor2D;
 }
 
 /**
- * Runs R-Net on a batch of normalised 24×24 crops `[n, 24, 24, 3]`.
+ * Runs O-Net on a batch of 48×48 crops `[n, 48, 48, 3]`: `[n, 16]`.
  *
  * @example
- * const { scores, offsets } = tf.tidy(() => runRNet(crops, weights.rnet));
+ * const rows = runONet(crops, weights.onet);
  */
-export function runRNet(x: tf.Tensor4D, w: RNetWeights): RNetOutput {
-  let y = tf.maxPool(conv(x, w.conv1), 3, 2, "same");
-  y = tf.maxPool(conv(y, w.conv2), 3, 2, "valid");
-  y = conv(y, w.conv3);
-  const features = dense(tf.reshape(y, [y.shape[0], -1]), w.fc);
-  return { scores: faceProbability(dense(features, w.score)), offsets: dense(features, w.box) };
+export function runONet(x: tf.Tensor4D, w: ONetWeights): tf.Tensor2D {
+  return chain(x, [
+    conv(w.conv1),
+    maxPool(3, "same"),
+    conv(w.conv2),
+    maxPool(3, "valid"),
+    conv(w.conv3),
+    maxPool(2, "same"),
+    conv(w.conv4),
+    flatten,
+    dense(w.fc),
+    dense(w.head),
+  ]) as tf.Tensor2D;
 }
 
 /**
- * Runs O-Net on a batch of normalised 48×48 crops `[n, 48, 48, 3]`.
- *
- * @example
- * const { scores, offsets, landmarks } = tf.tidy(() => runONet(crops, weights.onet));
+ * Face probability from the two logits at `values[at]`, `values[at + 1]`: the softmax's second
+ * component, `1 / (1 + e^(l0 − l1))`.
  */
-export function runONet(x: tf.Tensor4D, w: ONetWeights): ONetOutput {
-  let y = tf.maxPool(conv(x, w.conv1), 3, 2, "same");
-  y = tf.maxPool(conv(y, w.conv2), 3, 2, "valid");
-  y = tf.maxPool(conv(y, w.conv3), 2, 2, "same");
-  y = conv(y, w.conv4);
-  const features = dense(tf.reshape(y, [y.shape[0], -1]), w.fc);
-  return {
-    scores: faceProbability(dense(features, w.score)),
-    offsets: dense(features, w.box),
-    landmarks: dense(features, w.landmarks),
-  };
+export function faceProbability(values: ArrayLike<number>, at: number): number {
+  return 1 / (1 + Math.exp(values[at] - values[at + 1]));
 }

@@ -1,12 +1,22 @@
 /**
  * The MTCNN cascade: image pyramid + P-Net proposals, R-Net refinement, O-Net output with
- * landmarks. Each stage takes the whole image as a raw-pixel float tensor `[1, H, W, 3]` and works
- * in original-image pixel coordinates.
+ * landmarks. Every stage reads the 8-bit RGB image itself (pyramid levels and crops are resampled
+ * in JavaScript, see resample.ts), so no full-resolution tensor exists, and works in image pixel
+ * coordinates.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Box, DetectedFace, Landmarks, Point } from "../../types.ts";
+import type { Box, DetectedFace, Landmarks, Point, RgbImage } from "../../types.ts";
 import { nonMaxSuppression, squareBox } from "../nms.ts";
-import { runONet, runPNet, runRNet } from "./nets.ts";
+import {
+  faceProbability,
+  ONET_OUTPUTS,
+  PNET_OUTPUTS,
+  RNET_OUTPUTS,
+  runONet,
+  runPNet,
+  runRNet,
+} from "./nets.ts";
+import { cropBoxes, type FloatImage, pyramidLevel } from "./resample.ts";
 import type { ONetWeights, PNetWeights, RNetWeights } from "./weights.ts";
 
 /** A face candidate passed between stages. */
@@ -23,8 +33,8 @@ const NMS_PER_SCALE = 0.5;
 const NMS_ACROSS_SCALES = 0.7;
 const NMS_REFINE = 0.7;
 const NMS_OUTPUT = 0.7;
-/** P-Net input pixels per forward pass (bounds memory on huge images). */
-const BAND_PIXELS = 1 << 20;
+/** P-Net input pixels per forward pass (bounds the activations' memory). */
+const BAND_PIXELS = 1 << 18;
 
 /**
  * Pyramid scales: `12 / minFace` times powers of `factor`, while the shorter image side stays at
@@ -42,23 +52,6 @@ export function pyramidScales(
   const scales: number[] = [];
   for (let s = CELL / minFace; Math.min(width, height) * s >= CELL; s *= factor) scales.push(s);
   return scales;
-}
-
-/** Maps pixels to the net input range, as the original MTCNN does. */
-function normalize<T extends tf.Tensor>(pixels: T): T {
-  return tf.mul(tf.sub(pixels, 127.5), 0.0078125);
-}
-
-/**
- * Downscales `[1, H, W, 3]` to `size` ([h, w]): 2×2 averaging while at least halving, then
- * bilinear, so large steps do not alias.
- */
-function downscale(image: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
-  return tf.tidy(() => {
-    let x = image;
-    while (x.shape[1] >= 2 * size[0] && x.shape[2] >= 2 * size[1]) x = tf.avgPool(x, 2, 2, "valid");
-    return tf.image.resizeBilinear(x, size, false, true);
-  });
 }
 
 /** `box` moved by MTCNN offsets `(dx1, dy1, dx2, dy2)`, each in units of the box's size. */
@@ -79,44 +72,43 @@ interface Cell {
 }
 
 /**
- * Runs P-Net over one normalised pyramid level and returns the cells scoring at least
- * `threshold`. Huge levels go in horizontal bands of about `BAND_PIXELS` input pixels: bands start
- * on even rows and overlap by 10 rows, so the cells equal those of a single pass while the
- * activations stay small.
+ * Runs P-Net over one pyramid level and returns the cells scoring at least `threshold`. The level
+ * goes in horizontal bands of about `BAND_PIXELS` pixels: bands start on even rows and overlap by
+ * 10 rows, so the cells equal those of a single pass while the activations stay small.
  */
 async function scoreCells(
-  level: tf.Tensor4D,
+  level: FloatImage,
   threshold: number,
   weights: PNetWeights,
 ): Promise<Cell[]> {
-  const [, height, width] = level.shape;
+  const { width, height } = level;
   const bandRows = Math.max(CELL, 2 * Math.floor(BAND_PIXELS / width / 2));
+  // p >= threshold  <=>  l1 - l0 >= logit(threshold): most cells need no exp().
+  const minLogit = Math.log(threshold / (1 - threshold));
   const cells: Cell[] = [];
   for (let top = 0;; top += bandRows - (CELL - STRIDE)) {
     const rows = Math.min(bandRows, height - top);
-    const out = tf.tidy(() =>
-      runPNet(normalize(tf.slice(level, [0, top, 0, 0], [1, rows, width, 3])), weights)
+    const input = tf.tensor4d(
+      level.data.subarray(top * width * 3, (top + rows) * width * 3),
+      [1, rows, width, 3],
     );
-    const cols = out.scores.shape[2];
-    const map = await out.scores.data();
-    const hits: [number, number][] = [];
-    for (let i = 0; i < map.length; i++) {
-      if (map[i] >= threshold) hits.push([Math.floor(i / cols), i % cols]);
+    const output = runPNet(input, weights);
+    input.dispose();
+    const cols = output.shape[2];
+    const map = await output.data() as Float32Array;
+    output.dispose();
+    for (let i = 0, at = 0; at < map.length; i++, at += PNET_OUTPUTS) {
+      if (map[at + 1] - map[at] < minLogit) continue;
+      const score = faceProbability(map, at);
+      if (score < threshold) continue;
+      const row = Math.floor(i / cols);
+      cells.push({
+        row: top / STRIDE + row,
+        col: i - row * cols,
+        score,
+        offsets: map.subarray(at + 2, at + 6),
+      });
     }
-    if (hits.length > 0) {
-      const picked = tf.tidy(() => tf.gatherND(tf.squeeze(out.offsets, [0]), hits));
-      const offsets = await picked.data() as Float32Array;
-      picked.dispose();
-      hits.forEach(([r, c], k) =>
-        cells.push({
-          row: top / STRIDE + r,
-          col: c,
-          score: map[r * cols + c],
-          offsets: offsets.subarray(k * 4, k * 4 + 4),
-        })
-      );
-    }
-    tf.dispose([out.scores, out.offsets]);
     if (top + rows >= height) return cells;
   }
 }
@@ -129,20 +121,18 @@ async function scoreCells(
  * const proposals = await proposeFaces(image, pyramidScales(w, h, 20, 0.709), 0.6, weights.pnet);
  */
 export async function proposeFaces(
-  image: tf.Tensor4D,
+  image: RgbImage,
   scales: readonly number[],
   threshold: number,
   weights: PNetWeights,
 ): Promise<Candidate[]> {
-  const [, height, width] = image.shape;
+  const { width, height } = image;
   const windows: Box[] = [];
   const kept: Cell[] = [];
-  let level: tf.Tensor4D = image;
+  let level: RgbImage | FloatImage = image;
   for (const scale of scales) {
     const size: [number, number] = [Math.floor(height * scale), Math.floor(width * scale)];
-    const previous = level;
-    level = downscale(previous, size);
-    if (previous !== image) previous.dispose();
+    level = pyramidLevel(level, size[1], size[0]);
     const cells = await scoreCells(level, threshold, weights);
     const sx = size[1] / width;
     const sy = size[0] / height;
@@ -157,7 +147,6 @@ export async function proposeFaces(
       kept.push(cells[k]);
     }
   }
-  if (level !== image) level.dispose();
   return nonMaxSuppression(windows, kept.map((c) => c.score), NMS_ACROSS_SCALES).map((k) => ({
     box: squareBox(applyOffsets(windows[k], kept[k].offsets)),
     score: kept[k].score,
@@ -165,60 +154,27 @@ export async function proposeFaces(
 }
 
 /**
- * Crops `boxes` from the raw image, resized to `side`×`side` and normalised; parts outside the
- * image read as black (zero) pixels, like the original's padding.
+ * Runs `net` on `side`×`side` crops of `boxes` in chunks of `batchSize`; returns its output rows
+ * (`columns` values per box) concatenated.
  */
-function cropBoxes(image: tf.Tensor4D, boxes: readonly Box[], side: number): tf.Tensor4D {
-  const [, height, width] = image.shape;
-  const yMax = Math.max(height - 1, 1);
-  const xMax = Math.max(width - 1, 1);
-  const coords = boxes.flatMap((b) => {
-    // Sample the centres of a side×side grid over the box (pixel centres sit at index + 0.5).
-    const hx = b.width / side / 2;
-    const hy = b.height / side / 2;
-    return [
-      (b.y + hy - 0.5) / yMax,
-      (b.x + hx - 0.5) / xMax,
-      (b.y + b.height - hy - 0.5) / yMax,
-      (b.x + b.width - hx - 0.5) / xMax,
-    ];
-  });
-  return tf.tidy(() =>
-    normalize(
-      tf.image.cropAndResize(
-        image,
-        tf.tensor2d(coords, [boxes.length, 4]),
-        tf.zeros([boxes.length], "int32"),
-        [side, side],
-        "bilinear",
-        0,
-      ),
-    )
-  );
-}
-
-/** Runs `net` on crops of `boxes` in chunks of `batchSize`; returns each output concatenated. */
-async function runOnCrops<K extends string>(
-  image: tf.Tensor4D,
+async function runOnCrops(
+  image: RgbImage,
   boxes: readonly Box[],
   side: number,
   batchSize: number,
-  net: (crops: tf.Tensor4D) => Record<K, tf.Tensor>,
-): Promise<Record<K, Float32Array>> {
-  const parts: Record<string, Float32Array[]> = {};
+  columns: number,
+  net: (crops: tf.Tensor4D) => tf.Tensor2D,
+): Promise<Float32Array> {
+  const rows = new Float32Array(boxes.length * columns);
   for (let start = 0; start < boxes.length; start += batchSize) {
-    const out = tf.tidy(() => net(cropBoxes(image, boxes.slice(start, start + batchSize), side)));
-    for (const [key, t] of Object.entries<tf.Tensor>(out)) {
-      (parts[key] ??= []).push(await t.data() as Float32Array);
-      t.dispose();
-    }
+    const batch = boxes.slice(start, start + batchSize);
+    const crops = tf.tensor4d(cropBoxes(image, batch, side), [batch.length, side, side, 3]);
+    const output = net(crops);
+    crops.dispose();
+    rows.set(await output.data() as Float32Array, start * columns);
+    output.dispose();
   }
-  const joined: Record<string, Float32Array> = {};
-  for (const [key, arrays] of Object.entries(parts)) {
-    joined[key] = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
-    arrays.reduce((at, a) => (joined[key].set(a, at), at + a.length), 0);
-  }
-  return joined as Record<K, Float32Array>;
+  return rows;
 }
 
 /**
@@ -229,7 +185,7 @@ async function runOnCrops<K extends string>(
  * const refined = await refineFaces(image, proposals, 0.7, weights.rnet, 256);
  */
 export async function refineFaces(
-  image: tf.Tensor4D,
+  image: RgbImage,
   candidates: readonly Candidate[],
   threshold: number,
   weights: RNetWeights,
@@ -241,17 +197,19 @@ export async function refineFaces(
     candidates.map((c) => c.box),
     24,
     batchSize,
+    RNET_OUTPUTS,
     (crops) => runRNet(crops, weights),
   );
-  const passed = candidates.map((_, i) => i).filter((i) => out.scores[i] >= threshold);
+  const scores = candidates.map((_, i) => faceProbability(out, i * RNET_OUTPUTS));
+  const passed = candidates.map((_, i) => i).filter((i) => scores[i] >= threshold);
   const keep = nonMaxSuppression(
     passed.map((i) => candidates[i].box),
-    passed.map((i) => out.scores[i]),
+    passed.map((i) => scores[i]),
     NMS_REFINE,
   );
   return keep.map((k) => passed[k]).map((i) => ({
-    box: squareBox(applyOffsets(candidates[i].box, out.offsets, i * 4)),
-    score: out.scores[i],
+    box: squareBox(applyOffsets(candidates[i].box, out, i * RNET_OUTPUTS + 2)),
+    score: scores[i],
   }));
 }
 
@@ -265,7 +223,7 @@ export async function refineFaces(
  * const faces = await outputFaces(image, refined, 0.7, weights.onet, 256);
  */
 export async function outputFaces(
-  image: tf.Tensor4D,
+  image: RgbImage,
   candidates: readonly Candidate[],
   threshold: number,
   weights: ONetWeights,
@@ -277,14 +235,16 @@ export async function outputFaces(
     candidates.map((c) => c.box),
     48,
     batchSize,
+    ONET_OUTPUTS,
     (crops) => runONet(crops, weights),
   );
   const faces = candidates.flatMap(({ box }, i) => {
-    const score = out.scores[i];
+    const at = i * ONET_OUTPUTS;
+    const score = faceProbability(out, at);
     if (score < threshold) return [];
     const point = (k: number): Point => [
-      box.x + out.landmarks[i * 10 + k] * box.width,
-      box.y + out.landmarks[i * 10 + 5 + k] * box.height,
+      box.x + out[at + 6 + k] * box.width,
+      box.y + out[at + 11 + k] * box.height,
     ];
     const landmarks: Landmarks = {
       leftEye: point(0),
@@ -293,7 +253,7 @@ export async function outputFaces(
       mouthLeft: point(3),
       mouthRight: point(4),
     };
-    return [{ box: applyOffsets(box, out.offsets, i * 4), score, landmarks }];
+    return [{ box: applyOffsets(box, out, at + 2), score, landmarks }];
   });
   const keep = nonMaxSuppression(
     faces.map((f) => f.box),

@@ -1,0 +1,137 @@
+/**
+ * MTCNN's pixel resampling, in plain loops over typed arrays (no tensors, no per-pixel
+ * closures): pyramid levels for P-Net and box crops for R-Net / O-Net. Values stay raw (0–255).
+ */
+import type { Box } from "../../types.ts";
+
+/** An RGB image with float samples, row-major, 3 per pixel. */
+export interface FloatImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** Pixels in either sample type. */
+type Pixels = { width: number; height: number; data: Uint8Array | Float32Array };
+
+/** Averages 2×2 blocks (an odd last row or column is dropped). */
+function halve(image: Pixels): FloatImage {
+  const width = image.width >> 1, height = image.height >> 1;
+  const src = image.data, stride = image.width * 3;
+  const data = new Float32Array(width * height * 3);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    let p = 2 * y * stride;
+    for (let x = 0; x < width; x++, p += 6) {
+      const q = p + stride;
+      data[o++] = (src[p] + src[p + 3] + src[q] + src[q + 3]) * 0.25;
+      data[o++] = (src[p + 1] + src[p + 4] + src[q + 1] + src[q + 4]) * 0.25;
+      data[o++] = (src[p + 2] + src[p + 5] + src[q + 2] + src[q + 5]) * 0.25;
+    }
+  }
+  return { width, height, data };
+}
+
+/** Source index and weight of the next pixel for each output index (pixel centres aligned). */
+function taps(from: number, to: number): { index: Int32Array; frac: Float32Array } {
+  const index = new Int32Array(to), frac = new Float32Array(to);
+  const scale = from / to;
+  for (let i = 0; i < to; i++) {
+    const s = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), from - 1);
+    index[i] = Math.min(Math.floor(s), from - 2 < 0 ? 0 : from - 2);
+    frac[i] = s - index[i];
+  }
+  return { index, frac };
+}
+
+/** Bilinear resize with pixel centres aligned, separable (each source row resampled once). */
+function bilinear(image: Pixels, width: number, height: number): FloatImage {
+  const src = image.data, srcWidth = image.width;
+  const xs = taps(srcWidth, width), ys = taps(image.height, height);
+  const next = srcWidth > 1 ? 3 : 0;
+  const data = new Float32Array(width * height * 3);
+  const rows = [new Float32Array(width * 3), new Float32Array(width * 3)];
+  const rowOf = [-1, -1];
+  const resampleRow = (sy: number): Float32Array => {
+    const slot = sy & 1;
+    if (rowOf[slot] === sy) return rows[slot];
+    const out = rows[slot], base = sy * srcWidth * 3;
+    for (let x = 0, o = 0; x < width; x++, o += 3) {
+      const p = base + xs.index[x] * 3, f = xs.frac[x];
+      out[o] = src[p] + (src[p + next] - src[p]) * f;
+      out[o + 1] = src[p + 1] + (src[p + 1 + next] - src[p + 1]) * f;
+      out[o + 2] = src[p + 2] + (src[p + 2 + next] - src[p + 2]) * f;
+    }
+    rowOf[slot] = sy;
+    return out;
+  };
+  const lastRow = image.height - 1;
+  for (let y = 0, o = 0; y < height; y++) {
+    const sy = ys.index[y], f = ys.frac[y];
+    const top = resampleRow(sy), bottom = resampleRow(Math.min(sy + 1, lastRow));
+    for (let i = 0; i < width * 3; i++, o++) data[o] = top[i] + (bottom[i] - top[i]) * f;
+  }
+  return { width, height, data };
+}
+
+/**
+ * `image` resized to `width`×`height` for a pyramid level: 2×2 averaging while that still leaves
+ * at least the target size (so large steps do not alias), then bilinear.
+ *
+ * @example
+ * const level = pyramidLevel(photo, Math.floor(photo.width * 0.6), Math.floor(photo.height * 0.6));
+ */
+export function pyramidLevel(image: Pixels, width: number, height: number): FloatImage {
+  let x = image;
+  while (x.width >= 2 * width && x.height >= 2 * height) x = halve(x);
+  return bilinear(x, width, height);
+}
+
+/**
+ * Crops each box resampled to `side`×`side` (bilinear, sampling the centres of a side×side grid
+ * over the box) into one `[n, side, side, 3]` array. Samples outside the image are 0 (black),
+ * like `tf.image.cropAndResize` with extrapolation value 0.
+ *
+ * @example
+ * const crops = cropBoxes(photo, candidates.map((c) => c.box), 24);
+ */
+export function cropBoxes(
+  image: { width: number; height: number; data: Uint8Array },
+  boxes: readonly Box[],
+  side: number,
+): Float32Array {
+  const { width, height, data: src } = image;
+  const out = new Float32Array(boxes.length * side * side * 3);
+  const x0 = new Int32Array(side), x1 = new Int32Array(side), fx = new Float32Array(side);
+  const inside = new Uint8Array(side);
+  let o = 0;
+  for (const box of boxes) {
+    const stepX = box.width / side, stepY = box.height / side;
+    for (let i = 0; i < side; i++) {
+      const x = box.x + (i + 0.5) * stepX - 0.5;
+      inside[i] = x >= 0 && x <= width - 1 ? 1 : 0;
+      x0[i] = Math.floor(x) * 3;
+      x1[i] = Math.ceil(x) * 3;
+      fx[i] = x - Math.floor(x);
+    }
+    for (let j = 0; j < side; j++) {
+      const y = box.y + (j + 0.5) * stepY - 0.5;
+      if (y < 0 || y > height - 1) {
+        o += side * 3;
+        continue;
+      }
+      const top = Math.floor(y) * width * 3, bottom = Math.ceil(y) * width * 3;
+      const fy = y - Math.floor(y);
+      for (let i = 0; i < side; i++, o += 3) {
+        if (!inside[i]) continue;
+        const f = fx[i], a = top + x0[i], b = top + x1[i], c = bottom + x0[i], d = bottom + x1[i];
+        for (let k = 0; k < 3; k++) {
+          const upper = src[a + k] + (src[b + k] - src[a + k]) * f;
+          const lower = src[c + k] + (src[d + k] - src[c + k]) * f;
+          out[o + k] = upper + (lower - upper) * fy;
+        }
+      }
+    }
+  }
+  return out;
+}
