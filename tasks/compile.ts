@@ -35,6 +35,12 @@ export const TARGETS = [
 ] as const;
 
 const ENTRY = "src/main.ts";
+
+/**
+ * Modules started as workers (`new Worker(new URL(...))`): not part of the static module graph, so
+ * `deno compile` embeds them only when named with `--include`.
+ */
+export const WORKER_MODULES = ["src/pipeline/image_worker.ts"] as const;
 const ROOT = new URL("../", import.meta.url);
 
 /** The parts of `deno info --json` output this task reads. */
@@ -65,8 +71,8 @@ export function binaryName(target: string, withTarget: boolean): string {
 }
 
 /**
- * The `deno compile` arguments for one target: managed npm pruned to the graph, `excludes`
- * (absolute paths) left out, `--no-prompt` and exactly `BINARY_PERMISSIONS`.
+ * The `deno compile` arguments for one target: managed npm pruned to the graph, the worker modules
+ * included, `excludes` (absolute paths) left out, `--no-prompt` and exactly `BINARY_PERMISSIONS`.
  *
  * @example
  * compileArgs("aarch64-apple-darwin", "dist/faceprint-aarch64-apple-darwin", []);
@@ -76,6 +82,7 @@ export function compileArgs(target: string, output: string, excludes: string[]):
     "compile",
     "--node-modules-dir=none",
     "--exclude-unused-npm",
+    ...WORKER_MODULES.flatMap((path) => ["--include", path]),
     ...excludes.flatMap((path) => ["--exclude", path]),
     "--no-prompt",
     ...BINARY_PERMISSIONS,

@@ -12,14 +12,18 @@ import {
   withGalleryLock,
   writeGallery,
 } from "../gallery/mod.ts";
-import { embedPickedFace } from "../pipeline/analyze.ts";
-import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
-import type { Embedder } from "../types.ts";
+import { type PickedFace, pickedFace } from "../pipeline/analyze.ts";
+import {
+  type Analyzer,
+  createAnalyzer,
+  mapOrdered,
+  type Outcome,
+} from "../pipeline/worker_pool.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, FACE_FLAGS_HELP, type FaceOptions, parseFaceOptions } from "./face_options.ts";
 import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { milestone, progress, warn } from "./log.ts";
-import { createWriter, parseFormat } from "./output.ts";
+import { createWriter, type Format, parseFormat } from "./output.ts";
 
 /** Help for `faceprint enroll`. */
 export const ENROLL_HELP = `Usage: faceprint enroll DATASET_DIR --gallery G [options]
@@ -86,58 +90,79 @@ async function collectPeople(
   return people;
 }
 
-/** Embeds one person's new images; returns their records and one output line per image. */
-async function enrollPerson(
-  person: string,
-  inputs: Input[],
+/** One image to enrol. */
+interface EnrollItem {
+  person: string;
+  input: Input;
+}
+
+/** What happened to one image before its gallery record is made. */
+type EnrollStep =
+  | { kind: "already-enrolled" }
+  | { kind: "analyzed"; sha256: string; picked: PickedFace | null };
+
+/**
+ * Reads, hashes and (unless already enrolled) embeds each image, several at once, yielding in
+ * input order. An image whose copy earlier in this run was enrolled counts as already enrolled,
+ * as when images are taken one by one.
+ */
+function embedItems(
+  items: EnrollItem[],
   known: Set<string>,
-  models: { detector: Awaited<ReturnType<typeof loadDetector>>; embedder: Embedder },
+  analyzer: Analyzer,
   options: FaceOptions,
-): Promise<{ records: GalleryRecord[]; lines: EnrollRecord[] }> {
-  const records: GalleryRecord[] = [];
-  const lines: EnrollRecord[] = [];
-  for (const input of inputs) {
-    const file = input.path;
-    try {
-      const bytes = await readInput(input);
-      const sha256 = await sha256Hex(bytes);
-      if (known.has(sha256)) {
-        lines.push({ file, person, status: "already-enrolled" });
-        continue;
-      }
-      const picked = await embedPickedFace(bytes, models, {
-        minFace: options.minFace,
-        maxPixels: options.maxPixels,
-        pick: "largest",
-        flip: options.flip,
-      });
-      if (!picked) {
-        warn(`${file}: no face found, not enrolled`);
-        lines.push({ file, person, status: "no-face", faces: 0 });
-        continue;
-      }
-      const { face, detected } = picked;
-      if (detected > 1) warn(`${file}: ${detected} faces, enrolled the largest`);
-      known.add(sha256);
-      records.push({
-        person,
-        file,
-        sha256,
-        faces: detected,
-        score: face.score,
-        box: face.box,
-        landmarks: face.landmarks,
-        added: new Date().toISOString(),
-        embedding: face.embedding,
-      });
-      lines.push({ file, person, status: "enrolled", faces: detected });
-    } catch (e) {
-      const error = (e as Error).message;
-      warn(`${file}: ${error}`);
-      lines.push({ file, person, status: "error", error });
-    }
+): AsyncGenerator<Outcome<EnrollItem, EnrollStep>> {
+  const earlier = new Map<string, Promise<boolean>>();
+  return mapOrdered(items, 2 * analyzer.jobs, async ({ input }): Promise<EnrollStep> => {
+    const bytes = await readInput(input);
+    const sha256 = await sha256Hex(bytes);
+    if (known.has(sha256) || await earlier.get(sha256)) return { kind: "already-enrolled" };
+    const analyzed = analyzer.analyze(bytes, {
+      minFace: options.minFace,
+      maxPixels: options.maxPixels,
+      pick: "largest",
+      flip: options.flip,
+      keepChips: false,
+    }).then(pickedFace);
+    earlier.set(sha256, analyzed.then((picked) => picked !== null, () => false));
+    return { kind: "analyzed", sha256, picked: await analyzed };
+  });
+}
+
+/** Turns one image's outcome into its output line and, when enrolled, its gallery record. */
+function enrollOutcome(
+  outcome: Outcome<EnrollItem, EnrollStep>,
+): { line: EnrollRecord; record?: GalleryRecord } {
+  const { person, input: { path: file } } = outcome.item;
+  if (!outcome.ok) {
+    const error = outcome.error.message;
+    warn(`${file}: ${error}`);
+    return { line: { file, person, status: "error", error } };
   }
-  return { records, lines };
+  const step = outcome.value;
+  if (step.kind === "already-enrolled") {
+    return { line: { file, person, status: "already-enrolled" } };
+  }
+  if (!step.picked) {
+    warn(`${file}: no face found, not enrolled`);
+    return { line: { file, person, status: "no-face", faces: 0 } };
+  }
+  const { face, detected } = step.picked;
+  if (detected > 1) warn(`${file}: ${detected} faces, enrolled the largest`);
+  return {
+    line: { file, person, status: "enrolled", faces: detected },
+    record: {
+      person,
+      file,
+      sha256: step.sha256,
+      faces: detected,
+      score: face.score,
+      box: face.box,
+      landmarks: face.landmarks,
+      added: new Date().toISOString(),
+      embedding: face.embedding,
+    },
+  };
 }
 
 /** Runs `faceprint enroll`; returns the exit code. */
@@ -161,8 +186,27 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   const options = parseFaceOptions(values);
   const people = await collectPeople(positionals, values.name);
 
-  const detector = await loadDetector(options.detector);
-  const embedder = await loadEmbedder(options.graph);
+  const total = [...people.values()].reduce((n, inputs) => n + inputs.length, 0);
+  const analyzer = await createAnalyzer(
+    { detector: options.detector, embed: true, graph: options.graph },
+    Math.min(options.jobs, total),
+  );
+  try {
+    return await enrollAll(analyzer, people, galleryPath, format, options);
+  } finally {
+    analyzer.close();
+  }
+}
+
+/** Enrols every person's images, saving the gallery after each person. */
+async function enrollAll(
+  analyzer: Analyzer,
+  people: Map<string, Input[]>,
+  galleryPath: string,
+  format: Format,
+  options: FaceOptions,
+): Promise<number> {
+  const embedder = analyzer.embedder!;
   const stamp = { embedder: embedder.name, embedderHash: embedder.hash, dim: embedder.size };
   const known = enrolledHashes(await readGallery(galleryPath, stamp));
 
@@ -170,17 +214,22 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     header: ["file", "person", "status", "faces"],
     rows: (r) => [[r.file, r.person, r.status, r.faces ?? ""]],
   });
-  const total = [...people.values()].reduce((n, inputs) => n + inputs.length, 0);
+  const items = [...people].flatMap(([person, inputs]) =>
+    inputs.map((input) => ({ person, input }))
+  );
+  const outcomes = embedItems(items, known, analyzer, options);
+  const total = items.length;
   let done = 0, failed = 0;
   for (const [person, inputs] of people) {
     progress(done, total, person);
-    const { records, lines } = await enrollPerson(
-      person,
-      inputs,
-      known,
-      { detector, embedder },
-      options,
-    );
+    const records: GalleryRecord[] = [];
+    const lines: EnrollRecord[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const { value: outcome } = await outcomes.next();
+      const { line, record } = enrollOutcome(outcome as Outcome<EnrollItem, EnrollStep>);
+      lines.push(line);
+      if (record) records.push(record);
+    }
     if (records.length) {
       await withGalleryLock(galleryPath, async () => {
         const current = await readGallery(galleryPath, stamp);

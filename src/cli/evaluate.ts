@@ -26,9 +26,13 @@ import {
   identify,
   type OpenSetRule,
 } from "../identify/open_set.ts";
-import { embedPickedFace, type Pick } from "../pipeline/analyze.ts";
-import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
-import type { Detector, Embedder } from "../types.ts";
+import { type Pick, type PickedFace, pickedFace } from "../pipeline/analyze.ts";
+import {
+  type Analyzer,
+  createAnalyzer,
+  mapOrdered,
+  type Outcome,
+} from "../pipeline/worker_pool.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import {
   FACE_FLAGS,
@@ -75,30 +79,43 @@ Examples:
   faceprint evaluate data/            # data/train/<person>/, data/val/<person>/
   faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json`;
 
-interface Models {
-  detector: Detector;
-  embedder: Embedder;
-}
+/** Each file's picked face (or failure), several images at once, in file order. */
+type EmbedStream = AsyncGenerator<Outcome<string, PickedFace | null>>;
 
-/** Embeds one face per file; failures are warned about and counted, not fatal. */
-async function embedFiles(
+function embedStream(
   files: string[],
-  models: Models,
+  analyzer: Analyzer,
   options: FaceOptions,
   pick: Pick,
+): EmbedStream {
+  return mapOrdered(files, 2 * analyzer.jobs, async (file) =>
+    pickedFace(
+      await analyzer.analyze(await readInput({ kind: "file", path: file }), {
+        minFace: options.minFace,
+        maxPixels: options.maxPixels,
+        pick,
+        flip: options.flip,
+        keepChips: false,
+      }),
+    ));
+}
+
+/**
+ * Takes the next `files.length` results from `stream` (which must be embedding these files
+ * next): one face per file; failures are warned about and counted, not fatal.
+ */
+async function embedFiles(
+  stream: EmbedStream,
+  files: string[],
 ): Promise<{ embeddings: Map<string, Float32Array>; failures: Map<string, string> }> {
   const embeddings = new Map<string, Float32Array>();
   const failures = new Map<string, string>();
   for (const [n, file] of files.entries()) {
     progress(n, files.length, file);
-    try {
-      const bytes = await readInput({ kind: "file", path: file });
-      const picked = await embedPickedFace(bytes, models, { ...options, pick });
-      if (picked) embeddings.set(file, picked.face.embedding);
-      else failures.set(file, "no face found");
-    } catch (e) {
-      failures.set(file, (e as Error).message);
-    }
+    const outcome = (await stream.next()).value as Outcome<string, PickedFace | null>;
+    if (!outcome.ok) failures.set(file, outcome.error.message);
+    else if (outcome.value) embeddings.set(file, outcome.value.face.embedding);
+    else failures.set(file, "no face found");
     const failure = failures.get(file);
     if (failure) warn(`${file}: ${failure}`);
   }
@@ -128,7 +145,6 @@ const pct = (v: number): string => (v * 100).toFixed(3);
 
 async function evaluateFolders(
   root: string,
-  models: Models,
   options: FaceOptions,
   pick: Pick,
   rule: OpenSetRule,
@@ -137,10 +153,31 @@ async function evaluateFolders(
   const train = await personFolders(`${root}/train`);
   const val = await personFolders(`${root}/val`);
   if (train.size < 2) throw new UsageError(`${root}/train: need at least 2 person folders`);
+  const files = [...train.values(), ...val.values()].flat();
+  const analyzer = await createAnalyzer(
+    { detector: options.detector, embed: true, graph: options.graph },
+    Math.min(options.jobs, files.length),
+  );
+  try {
+    const stream = embedStream(files, analyzer, options, pick);
+    return await classifyFolders(stream, train, val, rule, json);
+  } finally {
+    analyzer.close();
+  }
+}
+
+/** Trains on the train folders' embeddings, classifies val's and prints the report. */
+async function classifyFolders(
+  stream: EmbedStream,
+  train: Map<string, string[]>,
+  val: Map<string, string[]>,
+  rule: OpenSetRule,
+  json: boolean,
+): Promise<number> {
   const vectors: Float32Array[] = [], labels: string[] = [];
   let failed = 0;
   for (const [person, files] of train) {
-    const { embeddings, failures } = await embedFiles(files, models, options, pick);
+    const { embeddings, failures } = await embedFiles(stream, files);
     failed += failures.size;
     for (const e of embeddings.values()) (vectors.push(e), labels.push(person));
     milestone(`>loaded ${embeddings.size} examples for class: ${person}`);
@@ -151,7 +188,7 @@ async function evaluateFolders(
   const outcomes: ValOutcome[] = [];
   const noFace: string[] = [];
   for (const [person, files] of val) {
-    const { embeddings, failures } = await embedFiles(files, models, options, pick);
+    const { embeddings, failures } = await embedFiles(stream, files);
     failed += failures.size;
     noFace.push(...failures.keys());
     for (const e of embeddings.values()) {
@@ -211,7 +248,6 @@ async function resolvePairPath(root: string, path: string): Promise<string> {
 async function evaluatePairs(
   pairsFile: string,
   root: string,
-  models: Models,
   options: FaceOptions,
   pick: Pick,
   threshold: number,
@@ -229,7 +265,18 @@ async function evaluatePairs(
     for (const f of [p.a, p.b]) if (!paths.has(f)) paths.set(f, await resolvePairPath(root, f));
   }
   info(`${pairs.length} pairs, ${paths.size} images`);
-  const { embeddings, failures } = await embedFiles([...paths.values()], models, options, pick);
+  const files = [...paths.values()];
+  const analyzer = await createAnalyzer(
+    { detector: options.detector, embed: true, graph: options.graph },
+    Math.min(options.jobs, files.length),
+  );
+  let embedded;
+  try {
+    embedded = await embedFiles(embedStream(files, analyzer, options, pick), files);
+  } finally {
+    analyzer.close();
+  }
+  const { embeddings, failures } = embedded;
   const scored: (ScoredPair & { a: string; b: string })[] = pairs.map((p) => {
     const ea = embeddings.get(paths.get(p.a)!), eb = embeddings.get(paths.get(p.b)!);
     const distance = ea && eb ? euclidean(ea, eb) : Infinity;
@@ -317,11 +364,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     if (!values.root) throw new UsageError("--pairs needs --root DIR");
     const pick = parsePick(values.pick, "center");
     const threshold = nonNegative("threshold", values.threshold, DEFAULT_VERIFY_THRESHOLD);
-    const models = {
-      detector: await loadDetector(options.detector),
-      embedder: await loadEmbedder(options.graph),
-    };
-    return await evaluatePairs(values.pairs, values.root, models, options, pick, threshold, json);
+    return await evaluatePairs(values.pairs, values.root, options, pick, threshold, json);
   }
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
@@ -335,9 +378,5 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     maxDistance: nonNegative("max-distance", values["max-distance"], DEFAULT_OPEN_SET.maxDistance),
   };
   const pick = parsePick(values.pick, "largest");
-  const models = {
-    detector: await loadDetector(options.detector),
-    embedder: await loadEmbedder(options.graph),
-  };
-  return await evaluateFolders(positionals[0], models, options, pick, rule, json);
+  return await evaluateFolders(positionals[0], options, pick, rule, json);
 }

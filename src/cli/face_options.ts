@@ -5,6 +5,7 @@
 import { DEFAULT_MAX_PIXELS } from "../image/decode.ts";
 import { type Pick, PICKS } from "../pipeline/analyze.ts";
 import { type DetectorName, DETECTORS } from "../pipeline/models.ts";
+import { defaultJobs } from "../pipeline/worker_pool.ts";
 import type { GraphEmbedderOptions } from "../embed/graph_model.ts";
 import { GRAPH_NORMALIZATIONS as NORMALIZATIONS } from "../embed/graph_model.ts";
 import { UsageError } from "./errors.ts";
@@ -23,6 +24,7 @@ export const FACE_FLAGS = {
   "embedder-size": { type: "string" },
   "embedder-norm": { type: "string" },
   "embedder-output": { type: "string" },
+  "jobs": { type: "string", short: "j" },
 } as const;
 
 /** Help text for the shared flags. */
@@ -37,7 +39,9 @@ export const FACE_FLAGS_HELP = `Detection and embedding options:
   --embedder MODEL.json use a tfjs graph model instead of the built-in dlib ResNet
   --embedder-size PX    its input size (default: from the model)
   --embedder-norm N     its input normalisation: ${NORMALIZATIONS.join(", ")} (default: standardize)
-  --embedder-output N   its output node name (default: the model's first output)`;
+  --embedder-output N   its output node name (default: the model's first output)
+  -j, --jobs N          images analysed at once, each on its own core (default: ${defaultJobs()},
+                        the number of cores); output order does not change`;
 
 /** Parsed shared options. */
 export interface FaceOptions {
@@ -45,6 +49,8 @@ export interface FaceOptions {
   detector: DetectorName;
   maxPixels: number;
   flip: boolean;
+  /** Images analysed at once (workers). */
+  jobs: number;
   graph?: { path: string; options: GraphEmbedderOptions };
 }
 
@@ -83,7 +89,18 @@ export function parseFaceOptions(
     : positiveNumber("max-pixels", maxPixelsText);
   if (values["flip"] && values["no-flip"]) throw new UsageError("--flip and --no-flip conflict");
   const flip = values["flip"] ? true : values["no-flip"] ? false : DEFAULT_FLIP;
-  const options: FaceOptions = { minFace, detector: detector as DetectorName, maxPixels, flip };
+  const jobsText = values["jobs"] as string | undefined;
+  const jobs = jobsText === undefined ? defaultJobs() : Number(jobsText);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new UsageError(`--jobs expects a whole number >= 1, got "${jobsText}"`);
+  }
+  const options: FaceOptions = {
+    minFace,
+    detector: detector as DetectorName,
+    maxPixels,
+    flip,
+    jobs,
+  };
   const embedder = values["embedder"] as string | undefined;
   if (embedder !== undefined) {
     const norm = (values["embedder-norm"] as string | undefined) ?? "standardize";

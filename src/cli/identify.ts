@@ -10,15 +10,14 @@ import {
   type OpenSetRule,
   UNKNOWN,
 } from "../identify/open_set.ts";
-import { analyzeImage } from "../pipeline/analyze.ts";
-import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
+import { type Analyzer, createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import type { Box } from "../types.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions } from "./face_options.ts";
-import { expandInputs, readInput } from "./inputs.ts";
+import { FACE_FLAGS, FACE_FLAGS_HELP, type FaceOptions, parseFaceOptions } from "./face_options.ts";
+import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { progress, warn } from "./log.ts";
 import { readModelFile } from "./models_file.ts";
-import { createWriter, parseFormat } from "./output.ts";
+import { createWriter, type Format, parseFormat } from "./output.ts";
 import { roundBox } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
 
@@ -110,9 +109,28 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     ),
     maxDistance: threshold("max-distance", values["max-distance"], DEFAULT_OPEN_SET.maxDistance),
   };
-  const detector = await loadDetector(options.detector);
-  const embedder = await loadEmbedder(options.graph);
-  const { model } = await readModelFile(values.model, embedder);
+  const inputs = await Array.fromAsync(expandInputs(positionals));
+  const analyzer = await createAnalyzer(
+    { detector: options.detector, embed: true, graph: options.graph },
+    Math.min(options.jobs, inputs.length),
+  );
+  try {
+    return await identifyAll(analyzer, inputs, values, { ...options, rule, format });
+  } finally {
+    analyzer.close();
+  }
+}
+
+/** Loads the model (and gallery), then names the faces of every input, in input order. */
+async function identifyAll(
+  analyzer: Analyzer,
+  inputs: Input[],
+  values: { model?: string; gallery?: string; annotate?: string },
+  options: FaceOptions & { rule: OpenSetRule; format: Format },
+): Promise<number> {
+  const { rule, format } = options;
+  const embedder = analyzer.embedder!;
+  const { model } = await readModelFile(values.model!, embedder);
   let enrolled: EnrolledFaces | undefined;
   if (values.gallery) {
     const stamp = { embedder: embedder.name, embedderHash: embedder.hash, dim: embedder.size };
@@ -133,20 +151,27 @@ export async function identifyCommand(argv: string[]): Promise<number> {
         f,
       ) => [r.file, f.name, f.probability, f.box.x, f.box.y, f.box.width, f.box.height]),
   });
-  const inputs = await Array.fromAsync(expandInputs(positionals));
   const usedNames = new Set<string>();
   let failed = 0;
-  for (const [n, input] of inputs.entries()) {
-    progress(n, inputs.length, input.path);
-    try {
-      const result = await analyzeImage(await readInput(input), { detector, embedder }, {
+  const results = mapOrdered(
+    inputs,
+    2 * analyzer.jobs,
+    async (input) =>
+      analyzer.analyze(await readInput(input), {
         minFace: options.minFace,
         maxPixels: options.maxPixels,
         pick: "all",
         flip: options.flip,
         keepChips: false,
         keepImage: values.annotate !== undefined,
-      });
+      }),
+  );
+  for await (const outcome of results) {
+    const { item: input, index: n } = outcome;
+    progress(n, inputs.length, input.path);
+    try {
+      if (!outcome.ok) throw outcome.error;
+      const result = outcome.value;
       const faces = result.faces.map((face): IdentifiedFace => {
         const id = identify(model, face.embedding!, rule, enrolled);
         const out: IdentifiedFace = {

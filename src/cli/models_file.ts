@@ -7,7 +7,10 @@ import { UsageError } from "./errors.ts";
  * Reads and validates MODEL.json; throws naming the file when it is unreadable, broken, or was
  * trained on another embedder's vectors.
  */
-export async function readModelFile(path: string, embedder: Embedder): Promise<ParsedModel> {
+export async function readModelFile(
+  path: string,
+  embedder: Pick<Embedder, "name" | "hash" | "size">,
+): Promise<ParsedModel> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);

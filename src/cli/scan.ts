@@ -4,8 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { encodePng } from "../image/encode_png.ts";
-import { type AnalyzedImage, analyzeImage } from "../pipeline/analyze.ts";
-import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
+import type { AnalyzedImage } from "../pipeline/analyze.ts";
+import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import { expandInputs, readInput } from "./inputs.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, parseFaceOptions, parsePick } from "./face_options.ts";
@@ -63,34 +63,51 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
   const crops = values.crops;
   if (crops !== undefined) await Deno.mkdir(crops, { recursive: true });
 
-  const detector = await loadDetector(options.detector);
-  const embedder = embed ? await loadEmbedder(options.graph) : undefined;
-  const writer = createWriter(format, csvShape(embed, embedder?.size ?? 0));
-  const used = new Set<string>();
   const inputs = await Array.fromAsync(expandInputs(positionals));
+  const analyzer = await createAnalyzer(
+    { detector: options.detector, embed, graph: options.graph },
+    Math.min(options.jobs, inputs.length),
+  );
+  const writer = createWriter(format, csvShape(embed, analyzer.embedder?.size ?? 0));
+  const used = new Set<string>();
   let failed = 0;
-  for (const [n, input] of inputs.entries()) {
-    progress(n, inputs.length, input.path);
-    try {
-      const bytes = await readInput(input);
-      const result = await analyzeImage(bytes, { detector, embedder }, {
-        minFace: options.minFace,
-        maxPixels: options.maxPixels,
-        pick,
-        flip: options.flip,
-        keepChips: crops !== undefined,
-      });
-      if (crops !== undefined) await writeCrops(crops, input.path, result, used);
-      const record: ImageRecord = { file: input.path, width: result.width, height: result.height };
-      if (pick !== "all") record.detected = result.detected;
-      record.faces = result.faces.map(faceRecord);
-      writer.write(record);
-    } catch (e) {
-      failed++;
-      const error = (e as Error).message;
-      warn(`${input.path}: ${error}`);
-      writer.write({ file: input.path, error });
+  try {
+    const results = mapOrdered(
+      inputs,
+      2 * analyzer.jobs,
+      async (input) =>
+        analyzer.analyze(await readInput(input), {
+          minFace: options.minFace,
+          maxPixels: options.maxPixels,
+          pick,
+          flip: options.flip,
+          keepChips: crops !== undefined,
+        }),
+    );
+    for await (const outcome of results) {
+      const { item: input, index: n } = outcome;
+      progress(n, inputs.length, input.path);
+      try {
+        if (!outcome.ok) throw outcome.error;
+        const result = outcome.value;
+        if (crops !== undefined) await writeCrops(crops, input.path, result, used);
+        const record: ImageRecord = {
+          file: input.path,
+          width: result.width,
+          height: result.height,
+        };
+        if (pick !== "all") record.detected = result.detected;
+        record.faces = result.faces.map(faceRecord);
+        writer.write(record);
+      } catch (e) {
+        failed++;
+        const error = (e as Error).message;
+        warn(`${input.path}: ${error}`);
+        writer.write({ file: input.path, error });
+      }
     }
+  } finally {
+    analyzer.close();
   }
   progress(inputs.length, inputs.length, "");
   writer.close();

@@ -190,6 +190,19 @@ export interface PickedFace {
 }
 
 /**
+ * The picked face of an analysis run with a single-face `pick` (largest, center or score) and an
+ * embedder; null when the image has no face.
+ *
+ * @example
+ * const picked = pickedFace(await analyzer.analyze(bytes, { ...options, pick: "largest" }));
+ */
+export function pickedFace(result: AnalyzedImage): PickedFace | null {
+  const face = result.faces[0];
+  if (!face?.embedding) return null;
+  return { face: face as PickedFace["face"], detected: result.detected };
+}
+
+/**
  * Embeds the single face `options.pick` chooses (largest, center or score); null when the image
  * has no face. Throws the decoder's error for unreadable images.
  *
@@ -202,8 +215,5 @@ export async function embedPickedFace(
   models: { detector: Detector; embedder: Embedder },
   options: Omit<AnalyzeOptions, "keepChips" | "keepImage">,
 ): Promise<PickedFace | null> {
-  const result = await analyzeImage(bytes, models, { ...options, keepChips: false });
-  const face = result.faces[0];
-  if (!face?.embedding) return null;
-  return { face: face as PickedFace["face"], detected: result.detected };
+  return pickedFace(await analyzeImage(bytes, models, { ...options, keepChips: false }));
 }

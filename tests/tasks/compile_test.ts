@@ -16,6 +16,7 @@ import {
   type GraphInfo,
   reachableNpmPackages,
   TARGETS,
+  WORKER_MODULES,
 } from "../../tasks/compile.ts";
 import { BINARY_PERMISSIONS } from "../../tasks/permissions.ts";
 
@@ -65,6 +66,30 @@ Deno.test("compileArgs: exactly the binary's permissions, no prompt, graph-only 
   assert.equal(args[args.indexOf("--output") + 1], "out/fp");
   assert.equal(args[0], "compile");
   assert.equal(args.at(-1), "src/main.ts");
+});
+
+Deno.test("compileArgs: every worker module under src/ is embedded with --include", async () => {
+  const started: string[] = [];
+  const walk = async (dir: URL) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+      if (entry.isDirectory) await walk(url);
+      else if (entry.name.endsWith(".ts")) {
+        const text = await Deno.readTextFile(url);
+        for (const m of text.matchAll(/new Worker\(\s*new URL\("([^"]+)", import\.meta\.url\)/g)) {
+          started.push(new URL(m[1], url).href.slice(ROOT.href.length));
+        }
+      }
+    }
+  };
+  await walk(new URL("src/", ROOT));
+  assert.ok(started.length > 0, "the analysis pool starts workers");
+  assert.deepEqual([...new Set(started)].sort(), [...WORKER_MODULES].sort());
+  const args = compileArgs("x86_64-unknown-linux-gnu", "out/fp", []);
+  for (const path of WORKER_MODULES) {
+    assert.ok(args.some((a, i) => a === "--include" && args[i + 1] === path), `${path} included`);
+    await Deno.stat(new URL(path, ROOT));
+  }
 });
 
 Deno.test("explainCompileFailure: a failed denort download becomes offline instructions", () => {
