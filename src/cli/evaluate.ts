@@ -19,13 +19,8 @@ import {
   type ScoredPair,
   tarAtFar,
 } from "../evaluate/verification_metrics.ts";
-import {
-  DEFAULT_OPEN_SET,
-  DEFAULT_VERIFY_THRESHOLD,
-  euclidean,
-  identify,
-  type OpenSetRule,
-} from "../identify/open_set.ts";
+import { DEFAULT_OPEN_SET, DEFAULT_SVM_C, DEFAULT_VERIFY_THRESHOLD } from "../identify/defaults.ts";
+import { euclidean, identify, type OpenSetRule } from "../identify/open_set.ts";
 import { type Pick, type PickedFace, pickedFace } from "../pipeline/analyze.ts";
 import {
   type Analyzer,
@@ -182,7 +177,7 @@ async function classifyFolders(
     for (const e of embeddings.values()) (vectors.push(e), labels.push(person));
     milestone(`>loaded ${embeddings.size} examples for class: ${person}`);
   }
-  const model = trainSvm(vectors, labels);
+  const model = trainSvm(vectors, labels, { C: DEFAULT_SVM_C });
   const enrolled = new Map<string, Float32Array[]>();
   vectors.forEach((v, i) => enrolled.set(labels[i], [...(enrolled.get(labels[i]) ?? []), v]));
   const outcomes: ValOutcome[] = [];

@@ -3,13 +3,8 @@ import { parseArgs } from "node:util";
 import { readGallery } from "../gallery/mod.ts";
 import { drawAnnotations } from "../image/annotate.ts";
 import { encodePng } from "../image/encode_png.ts";
-import {
-  DEFAULT_OPEN_SET,
-  type EnrolledFaces,
-  identify,
-  type OpenSetRule,
-  UNKNOWN,
-} from "../identify/open_set.ts";
+import { DEFAULT_OPEN_SET } from "../identify/defaults.ts";
+import { type EnrolledFaces, identify, type OpenSetRule, UNKNOWN } from "../identify/open_set.ts";
 import { type Analyzer, createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import type { Box } from "../types.ts";
 import { EXIT, UsageError } from "./errors.ts";

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { serializeModel, trainSvm } from "../classify/mod.ts";
 import { writeFileAtomic } from "../gallery/mod.ts";
+import { DEFAULT_SVM_C } from "../identify/defaults.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { openGallery } from "./gallery.ts";
 import { info } from "./log.ts";
@@ -10,7 +11,7 @@ import { info } from "./log.ts";
 export const TRAIN_HELP = `Usage: faceprint train --gallery G --out MODEL.json [--c C]
 
 Trains a multi-class linear SVM (one-vs-one, as scikit-learn's SVC(kernel='linear',
-probability=True), Platt scaling with 5-fold cross-validation, seeded: the same gallery gives the
+probability=True) with C = 10, Platt scaling with 5-fold cross-validation, seeded: the same gallery gives the
 same file) on the gallery's embeddings and writes it atomically to MODEL.json, stamped with the
 embedder's hash. Prints the training accuracy on stderr and a JSON summary on stdout:
   {"model","classes","faces","trainAccuracy"}
@@ -18,7 +19,8 @@ embedder's hash. Prints the training accuracy on stderr and a JSON summary on st
 Options:
   --gallery G           the gallery (from 'faceprint enroll'); needs at least 2 people
   --out MODEL.json      where to write the model
-  --c C                 SVM regularisation C (default 1)
+  --c C                 SVM regularisation C (default ${DEFAULT_SVM_C}; scikit-learn's default 1 underfits
+                        face embeddings, see README)
 
 Exit codes: 0 trained, 2 usage error, unreadable gallery, or fewer than 2 people.
 
@@ -35,7 +37,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.gallery) throw new UsageError("--gallery G is required");
   if (!values.out) throw new UsageError("--out MODEL.json is required");
-  const C = values.c === undefined ? 1 : Number(values.c);
+  const C = values.c === undefined ? DEFAULT_SVM_C : Number(values.c);
   if (!(C > 0) || !Number.isFinite(C)) {
     throw new UsageError(`--c expects a positive number, got "${values.c}"`);
   }

@@ -1,6 +1,7 @@
 /** `faceprint verify A B`: is the face in A the same person as the face in B? */
 import { parseArgs } from "node:util";
-import { DEFAULT_VERIFY_THRESHOLD, euclidean } from "../identify/open_set.ts";
+import { DEFAULT_VERIFY_THRESHOLD } from "../identify/defaults.ts";
+import { euclidean } from "../identify/open_set.ts";
 import { embedPickedFace } from "../pipeline/analyze.ts";
 import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
 import { EXIT, UsageError } from "./errors.ts";

@@ -79,14 +79,3 @@ export function identify(
   }
   return result;
 }
-
-/**
- * Default thresholds, measured on ../shared/data (see README, "How the defaults were chosen").
- */
-export const DEFAULT_OPEN_SET: OpenSetRule = { minProbability: 0.5, maxDistance: 0.6 };
-
-/**
- * `verify`'s default distance threshold: two faces at most this far apart are the same person.
- * Measured on ../shared/data/lfw-dev (see README).
- */
-export const DEFAULT_VERIFY_THRESHOLD = 0.6;
