@@ -1,0 +1,12 @@
+import { RUN_FLAGS } from "../../tasks/permissions.ts";
+import { smoke } from "../../tasks/smoke.ts";
+
+Deno.test("smoke script passes against the CLI from source (version, detect, enroll, train, identify, verify)", async () => {
+  // smoke() exits the process with code 1 on the first failed check, which fails this test.
+  await smoke([
+    Deno.execPath(),
+    "run",
+    ...RUN_FLAGS,
+    new URL("../../src/main.ts", import.meta.url).pathname,
+  ]);
+});
