@@ -3,7 +3,7 @@
  * `deno run -A tasks/smoke.ts --source` runs the CLI from source with exactly the binary's
  * permissions. The script: version, detect on a sample photo, enrol two people (face crops it cuts
  * from the npm sample photos), train, identify, verify same and different. Exits 1 on the first
- * failed check, printing what was expected and what came out.
+ * failed check, printing what was checked and what came out.
  */
 import { decodeImage, resizeBilinear } from "../src/image/decode.ts";
 import { encodePng } from "../src/image/encode_png.ts";
@@ -31,14 +31,14 @@ function faceprint(target: string[], args: string[]): Promise<Run> {
     }));
 }
 
+/** Logs a passed check; throws, with the run's output, for a failed one. */
 function check(ok: boolean, what: string, run?: Run): void {
   if (ok) {
     console.error(`ok   ${what}`);
     return;
   }
-  console.error(`FAIL ${what}`);
-  if (run) console.error(`exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-  Deno.exit(1);
+  const detail = run ? `\nexit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}` : "";
+  throw new Error(`FAIL ${what}${detail}`);
 }
 
 /** A square crop around `box` with `margin` (fraction of the box side), resized to `size`. */
@@ -154,6 +154,11 @@ if (import.meta.main) {
   const target = arg === "--source"
     ? [Deno.execPath(), "run", ...RUN_FLAGS, new URL("src/main.ts", ROOT).pathname]
     : [arg];
-  await smoke(target);
+  try {
+    await smoke(target);
+  } catch (e) {
+    console.error((e as Error).message);
+    Deno.exit(1);
+  }
   console.error("smoke: all checks passed");
 }
