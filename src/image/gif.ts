@@ -26,6 +26,7 @@ export function readGifHeader(bytes: Uint8Array): GifHeader {
     if (block === 0x2c) {
       if (at + 10 > bytes.length) break;
       const frame = { x: u16(at + 1), y: u16(at + 3), width: u16(at + 5), height: u16(at + 7) };
+      if (u16(6) === 0 || u16(8) === 0) throw new ImageError("corrupt GIF (zero size)");
       return { width: u16(6), height: u16(8), frame };
     }
     if (block === 0x3b) throw new ImageError("corrupt GIF (no frames)");

@@ -28,13 +28,14 @@ export function copyOut(wasm: CodecExports, ptr: number, length: number): Uint8A
 
 /**
  * Runs `fn`, turning a WASM trap (or any other throw that is not an {@link ImageError}) into an
- * `ImageError` with `message`, so no raw trap or stack reaches the user.
+ * `ImageError` with `message`, so no raw trap or stack reaches the user. The original error is
+ * kept as `cause` (the fuzzer tells WASM traps from JavaScript bugs by it).
  */
 export function guardTrap<T>(message: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
     if (error instanceof ImageError) throw error;
-    throw new ImageError(message);
+    throw new ImageError(message, { cause: error });
   }
 }
