@@ -64,31 +64,56 @@ async function faces(target: string[], file: string): Promise<Box[]> {
   return boxes.sort((a, b) => b.width * b.height - a.width * a.height);
 }
 
+/** Margins (fraction of the face box) and output sizes of the crops `writeTwoPeople` makes. */
+export const SMOKE_CROPS: [number, number][] = [[0.3, 200], [0.5, 260], [0.8, 320]];
+
+/**
+ * Writes `dir/alice/` (crops of the right-hand woman of sample1) and `dir/bea/` (the largest
+ * face of sample6), one PNG per entry of `crops`, using the faceprint under test to find the
+ * faces. Returns the detected boxes of both photos (sample1's sorted largest first).
+ */
+export async function writeTwoPeople(
+  target: string[],
+  dir: string,
+  crops: [number, number][] = SMOKE_CROPS,
+): Promise<{ sample1: Box[]; sample6: Box[]; alice: Box }> {
+  const sample1 = `${SAMPLES}sample1.jpg`, sample6 = `${SAMPLES}sample6.jpg`;
+  const boxes1 = await faces(target, sample1);
+  const boxes6 = await faces(target, sample6);
+  const alice = boxes1.reduce((a, b) => (b.x > a.x ? b : a));
+  const people: [string, string, Box | undefined][] = [
+    ["alice", sample1, alice],
+    ["bea", sample6, boxes6[0]],
+  ];
+  for (const [name, file, box] of people) {
+    if (!box) continue;
+    const image = decodeImage(await Deno.readFile(file));
+    await Deno.mkdir(`${dir}/${name}`, { recursive: true });
+    for (const [i, [margin, size]] of crops.entries()) {
+      const png = encodePng(cropFace(image, box, margin, size));
+      await Deno.writeFile(`${dir}/${name}/${name}${i}.png`, png);
+    }
+  }
+  return { sample1: boxes1, sample6: boxes6, alice };
+}
+
 /** Runs the whole script against `target` (a command line); returns when every check passed. */
 export async function smoke(target: string[]): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "faceprint-smoke-" });
   const version = await faceprint(target, ["--version"]);
   check(version.code === 0 && /^faceprint \d/.test(version.stdout), "--version", version);
 
-  const sample1 = `${SAMPLES}sample1.jpg`, sample6 = `${SAMPLES}sample6.jpg`;
-  const boxes1 = await faces(target, sample1);
-  check(boxes1.length === 3, `detect finds 3 faces in sample1 (found ${boxes1.length})`);
-  const boxes6 = await faces(target, sample6);
-  check(boxes6.length === 4, `detect finds 4 faces in sample6 (found ${boxes6.length})`);
-
-  // Two people: the right-hand woman of sample1 and the largest face of sample6, three crops each.
-  const right1 = boxes1.reduce((a, b) => (b.x > a.x ? b : a));
-  const people: [string, string, Box][] = [["alice", sample1, right1], ["bea", sample6, boxes6[0]]];
-  for (const [name, file, box] of people) {
-    const image = decodeImage(await Deno.readFile(file));
-    await Deno.mkdir(`${work}/people/${name}`, { recursive: true });
-    for (const [i, [margin, size]] of [[0.3, 200], [0.5, 260], [0.8, 320]].entries()) {
-      await Deno.writeFile(
-        `${work}/people/${name}/${name}${i}.png`,
-        encodePng(cropFace(image, box, margin, size)),
-      );
-    }
-  }
+  const sample1 = `${SAMPLES}sample1.jpg`;
+  const found = await writeTwoPeople(target, `${work}/people`);
+  check(
+    found.sample1.length === 3,
+    `detect finds 3 faces in sample1 (found ${found.sample1.length})`,
+  );
+  check(
+    found.sample6.length === 4,
+    `detect finds 4 faces in sample6 (found ${found.sample6.length})`,
+  );
+  const right1 = found.alice;
   const gallery = `${work}/gallery.jsonl`, model = `${work}/model.json`;
   const enroll = await faceprint(target, ["enroll", `${work}/people`, "--gallery", gallery]);
   const statuses = enroll.stdout.trim().split("\n").map((l) => JSON.parse(l).status);

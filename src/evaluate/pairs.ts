@@ -1,7 +1,7 @@
 /**
  * Pair lists for verification: LFW `pairs.txt` (header `folds<TAB>n`, then per fold n same-person
  * lines `name i j` and n different-person lines `name1 i name2 j`) and plain CSV (`a,b,same`, an
- * optional header, same as yes/no, true/false, 1/0 or same/different).
+ * optional header, same as yes/no, true/false or 1/0).
  */
 
 /** One pair of image paths (relative to the pairs' root) with its truth and fold (0-based). */
@@ -51,8 +51,8 @@ export function parseLfwPairs(text: string, file: string): ImagePair[] {
   });
 }
 
-const TRUE = new Set(["1", "yes", "true", "same", "y"]);
-const FALSE = new Set(["0", "no", "false", "different", "n"]);
+const TRUE = new Set(["1", "yes", "true", "y"]);
+const FALSE = new Set(["0", "no", "false", "n"]);
 
 function splitCsv(line: string): string[] {
   const fields: string[] = [];
@@ -82,7 +82,7 @@ export function parseCsvPairs(text: string, file: string): ImagePair[] {
     if (!TRUE.has(key) && !FALSE.has(key)) {
       if (i === 0) continue; // header
       throw new Error(
-        `${file}: line ${i + 1}: third column must be yes/no, true/false, 1/0 or same/different`,
+        `${file}: line ${i + 1}: third column must be yes/no, true/false or 1/0`,
       );
     }
     if (!a || !b) throw new Error(`${file}: line ${i + 1}: expected two image paths`);

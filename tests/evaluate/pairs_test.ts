@@ -32,6 +32,10 @@ Deno.test("CSV pairs: header skipped, yes/no and 1/0 read, extra columns ignored
   assert.deepEqual(pairs[1], { a: "c,1.jpg", b: "d.jpg", same: false, fold: 1 });
 });
 
+Deno.test("CSV pairs: a header named a,b,same is a header, not a pair", () => {
+  assert.equal(parsePairs("a,b,same\nx.jpg,y.jpg,1\n", "m.csv").length, 1);
+});
+
 Deno.test("CSV pairs: a bad decision value names the line", () => {
   assert.throws(() => parsePairs("a.jpg,b.jpg,yes\nc.jpg,d.jpg,maybe\n", "m.csv"), /m.csv: line 2/);
 });
