@@ -180,9 +180,7 @@ async function processImage(file) {
       // .run() rather than awaiting the thenable tasks: ComposableTask.then drops rejections.
       const detections = await faceapi.detectAllFaces(tensor, detectorOptions)
         .run();
-      const withDetections = detections.map((d) =>
-        faceapi.extendWithFaceDetection({}, d)
-      );
+      const withDetections = detections.map((d) => faceapi.extendWithFaceDetection({}, d));
       const t2 = performance.now();
       const withLandmarks = await new faceapi.DetectAllFaceLandmarksTask(
         Promise.resolve(withDetections),
@@ -221,9 +219,7 @@ async function processImage(file) {
       height: Math.round(r.detection.box.height * 10) / 10,
       score: Math.round(r.detection.score * 10000) / 10000,
     })),
-    descriptors: results.map((r) =>
-      Array.from(r.descriptor, (v) => Math.round(v * 1e6) / 1e6)
-    ),
+    descriptors: results.map((r) => Array.from(r.descriptor, (v) => Math.round(v * 1e6) / 1e6)),
   };
 }
 
@@ -312,12 +308,8 @@ const report = {
     images: entries.length,
     failed: entries.length - ok.length,
     faces: totalFaces,
-    imagesPerSec: ok.length
-      ? Math.round((ok.length / (loopMs / 1000)) * 1000) / 1000
-      : 0,
-    facesPerSec: ok.length
-      ? Math.round((totalFaces / (loopMs / 1000)) * 1000) / 1000
-      : 0,
+    imagesPerSec: ok.length ? Math.round((ok.length / (loopMs / 1000)) * 1000) / 1000 : 0,
+    facesPerSec: ok.length ? Math.round((totalFaces / (loopMs / 1000)) * 1000) / 1000 : 0,
     medianImageMs: medianOf("totalMs"),
     medianDecodeMs: medianOf("decodeMs"),
     medianDetectMs: medianOf("detectMs"),
