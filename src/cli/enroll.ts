@@ -73,7 +73,7 @@ async function collectPeople(
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (one folder per person), or --name NAME IMAGE...");
   }
-  const root = positionals[0];
+  const root = positionals[0].replace(/(.)[\\/]+$/, "$1");
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(root));

@@ -35,6 +35,7 @@ Options:
   --min-probability P   default ${DEFAULT_OPEN_SET.minProbability}
   --max-distance D      default ${DEFAULT_OPEN_SET.maxDistance}
   --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name (93%)"
+                        (green), or "unknown" (red)
   -f, --format F        jsonl (default), json, csv (file,name,probability,x,y,width,height,error)
 ${FACE_FLAGS_HELP}
 
@@ -185,7 +186,7 @@ async function identifyAll(
           result.image,
           faces.map((f) => ({
             box: f.box,
-            label: `${f.name} (${Math.round(f.probability * 100)}%)`,
+            label: f.name === UNKNOWN ? UNKNOWN : `${f.name} (${Math.round(f.probability * 100)}%)`,
             color: f.name === UNKNOWN ? [220, 40, 40] : [0, 200, 0],
           })),
         );
