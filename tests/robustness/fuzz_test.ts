@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { decodeImage } from "../../src/image/decode.ts";
+import { ImageError } from "../../src/image/errors.ts";
 import { SAMPLES } from "../cli/run_cli.ts";
 import { buildSeeds, fuzzInput } from "./fuzz_inputs.ts";
 
@@ -61,4 +62,28 @@ Deno.test("fuzz inputs are reproducible from (seed, index) and every seed image 
     assert.ok(a.steps.length >= 1 && a.steps.length <= 4);
   }
   assert.notDeepEqual(fuzzInput(seeds, 5, 1, false).bytes, fuzzInput(seeds, 6, 1, false).bytes);
+});
+
+Deno.test("after a WASM decoder trap, JPEG, GIF and TIFF still decode valid images exactly", () => {
+  const seeds = buildSeeds(Deno.readFileSync(`${SAMPLES}sample1.jpg`));
+  for (const format of ["jpeg", "gif", "tiff"] as const) {
+    const valid = seeds.find((s) => s.format === format)!;
+    const before = decodeImage(valid.bytes);
+    let trapped = 0;
+    for (let index = 0; index < 1500 && trapped < 2; index++) {
+      const input = fuzzInput(seeds, 11, index, false);
+      if (input.seed.format !== format) continue;
+      try {
+        decodeImage(input.bytes);
+        continue;
+      } catch (error) {
+        assert.ok(error instanceof ImageError, String(error));
+        if (!(error.cause instanceof WebAssembly.RuntimeError)) continue;
+        assert.doesNotMatch(error.message, /RuntimeError|unreachable|wasm/i, "no raw trap shown");
+      }
+      trapped++;
+      assert.deepEqual(decodeImage(valid.bytes), before, `${format} after the trap of #${index}`);
+    }
+    assert.equal(trapped, 2, `${format}: found inputs that trap the decoder`);
+  }
 });

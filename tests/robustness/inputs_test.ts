@@ -459,6 +459,24 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "a long thin strip (20000x8 px) is processed in bounded time and memory",
+  // Pending the fix in src/pipeline/analyze.ts (the tight-crop retry pads by a quarter of the
+  // longer side: 30000x10008 px here, GBs of memory; found by fuzzing): see the robustness report.
+  ignore: true,
+  fn: () =>
+    withTempDir(async (dir) => {
+      const width = 20_000, height = 8;
+      const data = Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 7) & 255);
+      await Deno.writeFile(`${dir}/strip.png`, encodePng({ width, height, data }));
+      const result = await runCliMeasured(["detect", `${dir}/strip.png`]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(jsonLines<Rec>(result.stdout)[0].faces, []);
+      assert.ok(result.ms < 20_000, `${result.ms} ms`);
+      if (result.peakRssKb > 0) assert.ok(result.peakRssKb < 600 * 1024, `${result.peakRssKb} kB`);
+    }),
+});
+
 const sharedPresent = exists(SHARED_DATA);
 if (!sharedPresent) {
   console.log(`shared-data robustness tests skipped: ${SHARED_DATA.pathname} not found`);
