@@ -18,12 +18,12 @@ interface PinnedFile {
 
 const root = new URL("../", import.meta.url);
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function readIfExists(url: URL): Promise<Uint8Array | null> {
+async function readIfExists(url: URL): Promise<Uint8Array<ArrayBuffer> | null> {
   try {
     return await Deno.readFile(url);
   } catch (e) {
