@@ -29,8 +29,8 @@ export const FACE_FLAGS = {
 
 /** Help text for the shared flags. */
 export const FACE_FLAGS_HELP = `Detection and embedding options:
-  --min-face PX         smallest face to find, in pixels (default: 20, or 1% of the shorter
-                        side on photos larger than 2000 px: "auto")
+  --min-face PX         smallest face to find, in pixels (default "auto": 20, or 2.5% of the
+                        shorter side on photos larger than 800 px; give 20 for tiny faces)
   --detector NAME       mtcnn (default, accurate) or blazeface (fast, faces > ~1/10 of the image)
   --max-pixels N        refuse images above N pixels (default ${DEFAULT_MAX_PIXELS})
   --flip / --no-flip    average each embedding with its mirror image's (default: ${

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeImage } from "../../src/image/decode.ts";
-import { resizeBilinear } from "../../src/image/resize.ts";
+import { resizeBilinear, shrinkByBlocks } from "../../src/image/resize.ts";
 import type { RgbImage } from "../../src/types.ts";
 
 /** A width x 1 image whose red channel holds `values` (green/blue 0). */
@@ -63,4 +63,23 @@ Deno.test("resizeBilinear: downscaling a photo keeps its mean colour", () => {
 Deno.test("resizeBilinear rejects non-positive or fractional sizes", () => {
   assert.throws(() => resizeBilinear(row([1]), 0, 1), RangeError);
   assert.throws(() => resizeBilinear(row([1]), 1.5, 1), RangeError);
+});
+
+Deno.test("shrinkByBlocks: rounded block means, partial edge blocks dropped, bad factors refused", () => {
+  const image: RgbImage = {
+    width: 5,
+    height: 2,
+    data: new Uint8Array([
+      ...[0, 0, 0, 10, 1, 0, 20, 2, 0, 30, 3, 0, 99, 99, 99],
+      ...[1, 0, 0, 11, 1, 0, 21, 2, 0, 31, 4, 0, 99, 99, 99],
+    ]),
+  };
+  const out = shrinkByBlocks(image, 2);
+  assert.equal(out.width, 2);
+  assert.equal(out.height, 1);
+  // (0+10+1+11)/4 = 5.5 -> 6; green (0+1+0+1)/4 = 0.5 -> 1; (20+30+21+31)/4 = 25.5 -> 26
+  assert.deepEqual([...out.data], [6, 1, 0, 26, 3, 0]);
+  assert.deepEqual(shrinkByBlocks(image, 1), image);
+  assert.throws(() => shrinkByBlocks(image, 1.5), RangeError);
+  assert.throws(() => shrinkByBlocks(image, 3), RangeError);
 });
