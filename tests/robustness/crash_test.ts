@@ -232,7 +232,9 @@ Deno.test("two enroll runs on the same gallery at once: every record kept", asyn
 /** Replaces line `n` (1-based) of `text` with `edit(line)`. */
 function editLine(text: string, n: number, edit: (line: string) => string): string {
   const lines = text.split("\n");
-  lines[n - 1] = edit(lines[n - 1]);
+  const line = edit(lines[n - 1]);
+  assert.notEqual(line, lines[n - 1], `line ${n} was edited`);
+  lines[n - 1] = line;
   return lines.join("\n");
 }
 
@@ -252,7 +254,7 @@ Deno.test("corrupted gallery files stop train and identify with exit 2, naming t
       /line 13: not valid JSON \(truncated or corrupted line\)/,
     ],
     "wrong-type": [
-      editLine(good, 3, (l) => l.replace(/"faces":1/, '"faces":"1"')),
+      editLine(good, 3, (l) => l.replace(/"faces":(\d+)/, '"faces":"$1"')),
       /line 3: field "faces" must be a positive integer/,
     ],
     nan: [
@@ -299,22 +301,27 @@ Deno.test("corrupted gallery files stop train and identify with exit 2, naming t
 Deno.test("corrupted model files stop identify with exit 2, naming the file, untouched", async () => {
   const { dir, gallery, model, probe } = await enrolledConcurrently();
   const good = await Deno.readTextFile(model);
-  const pairs = good.split("\n").findIndex((l) => l.includes('"w":')) + 1;
+  /** The model with `edit` applied to its parsed JSON. */
+  const edited = (edit: (m: { C: unknown; pairs: { w: unknown[] }[] }) => void) => {
+    const json = JSON.parse(good);
+    edit(json);
+    return JSON.stringify(json, null, 2);
+  };
   const cases: Record<string, [string, RegExp]> = {
     truncated: [
       good.slice(0, Math.floor(good.length / 2)),
       /not valid JSON \(truncated or corrupted\?\)/,
     ],
     "wrong-type": [
-      good.replace(/"C": 1,/, '"C": "1",'),
-      /"C" must be a number, got the string "1"/,
+      edited((m) => m.C = String(m.C)),
+      /"C" must be a number, got the string "[\d.]+"/,
     ],
     nan: [
-      editLine(good, pairs, (l) => l.replace(/"w":\[[^,]+,/, '"w":[null,')),
+      edited((m) => m.pairs[0].w[0] = null), // what JSON.stringify writes for NaN
       /pairs\[0\]\.w\[0\] must be a number, got null \(a NaN or Infinity when it was written\?\)/,
     ],
     "wrong-dim": [
-      editLine(good, pairs, (l) => l.replace(/"w":\[[^,]+,/, '"w":[')),
+      edited((m) => m.pairs[0].w.pop()),
       /pairs\[0\]\.w has 127 values but "dim" is 128/,
     ],
   };
