@@ -204,6 +204,8 @@ let enrolled: Promise<{ dir: string; gallery: string; model: string; probe: stri
 function enrolledConcurrently() {
   enrolled ??= (async () => {
     const dir = await Deno.makeTempDir({ prefix: "faceprint-robust-enrolled-" });
+    // Shared by the tests below, whichever of them run: removed when this test module ends.
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
     await writeDataset(`${dir}/one`, ["ann", "bea"]);
     await writeDataset(`${dir}/two`, ["cat", "dee"]);
     const gallery = `${dir}/faces.jsonl`;
@@ -348,5 +350,4 @@ Deno.test("corrupted model files stop identify with exit 2, naming the file, unt
     jsonLines<{ faces: { candidate: string }[] }>(ok.stdout)[0].faces[0].candidate,
     "ann",
   );
-  await Deno.remove(dir, { recursive: true });
 });
