@@ -34,6 +34,11 @@ function describe(e: unknown): string {
   return (e as Error).message ?? String(e);
 }
 
+/** A file found by walking: only regular files are read (a FIFO would block, a device never end). */
+function walked(path: string, isFile: boolean): Input {
+  return isFile ? { kind: "file", path } : { kind: "error", path, error: "not a regular file" };
+}
+
 function join(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
@@ -59,12 +64,12 @@ async function* walk(dir: string, seen: Set<string>): AsyncGenerator<Input> {
       try {
         const info = await Deno.stat(path);
         if (info.isDirectory) yield* walk(path, seen);
-        else if (hasImageExtension(entry.name)) yield { kind: "file", path };
+        else if (hasImageExtension(entry.name)) yield walked(path, info.isFile);
       } catch (e) {
         if (hasImageExtension(entry.name)) yield { kind: "error", path, error: describe(e) };
       }
     } else if (hasImageExtension(entry.name)) {
-      yield { kind: "file", path };
+      yield walked(path, entry.isFile);
     }
   }
 }

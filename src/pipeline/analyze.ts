@@ -115,7 +115,7 @@ export async function detectFaces(
   minFace: number,
 ): Promise<DetectedFace[]> {
   const faces = await detectScaled(image, detector, minFace);
-  if (faces.length || Math.min(image.width, image.height) > TIGHT_CROP_MAX_SIDE) return faces;
+  if (faces.length || Math.max(image.width, image.height) > TIGHT_CROP_MAX_SIDE) return faces;
   const pad = Math.round(Math.max(image.width, image.height) * 0.25);
   const padded = await detectScaled(padEdges(image, pad), detector, minFace);
   return padded.map((f) => clipBox(transformFace(f, 1, -pad, -pad), image));

@@ -436,8 +436,6 @@ Deno.test("an unreadable file and an unreadable folder are reported, the rest of
 
 Deno.test({
   name: "a named pipe with an image extension in a folder does not hang the batch",
-  // Pending the fix in src/cli/inputs.ts (walks and reads FIFOs): see the robustness report.
-  ignore: true,
   fn: () =>
     withTempDir(async (dir) => {
       const made = await new Deno.Command("mkfifo", { args: [`${dir}/a_pipe.jpg`] }).output()
@@ -461,9 +459,8 @@ Deno.test({
 
 Deno.test({
   name: "a long thin strip (20000x8 px) is processed in bounded time and memory",
-  // Pending the fix in src/pipeline/analyze.ts (the tight-crop retry pads by a quarter of the
-  // longer side: 30000x10008 px here, GBs of memory; found by fuzzing): see the robustness report.
-  ignore: true,
+  // Found by fuzzing: the tight-crop retry once padded by a quarter of the longer side
+  // (30000x10008 px here, GBs of memory).
   fn: () =>
     withTempDir(async (dir) => {
       const width = 20_000, height = 8;
