@@ -20,7 +20,13 @@ import {
   type Outcome,
 } from "../pipeline/worker_pool.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { FACE_FLAGS, FACE_FLAGS_HELP, type FaceOptions, parseFaceOptions } from "./face_options.ts";
+import {
+  FACE_FLAGS,
+  FACE_FLAGS_HELP,
+  type FaceOptions,
+  imageOptions,
+  parseFaceOptions,
+} from "./face_options.ts";
 import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { milestone, progress, warn } from "./log.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
@@ -118,10 +124,7 @@ function embedItems(
     const sha256 = await sha256Hex(bytes);
     if (known.has(sha256) || await earlier.get(sha256)) return { kind: "already-enrolled" };
     const analyzed = analyzer.analyze(bytes, {
-      minFace: options.minFace,
-      maxPixels: options.maxPixels,
-      pick: "largest",
-      flip: options.flip,
+      ...imageOptions(options, "largest"),
       keepChips: false,
     }).then(pickedFace);
     earlier.set(sha256, analyzed.then((picked) => picked !== null, () => false));

@@ -33,6 +33,8 @@ import {
   FACE_FLAGS,
   FACE_FLAGS_HELP,
   type FaceOptions,
+  imageOptions,
+  nonNegativeFlag,
   parseFaceOptions,
   parsePick,
 } from "./face_options.ts";
@@ -86,10 +88,7 @@ function embedStream(
   return mapOrdered(files, 2 * analyzer.jobs, async (file) =>
     pickedFace(
       await analyzer.analyze(await readInput({ kind: "file", path: file }), {
-        minFace: options.minFace,
-        maxPixels: options.maxPixels,
-        pick,
-        flip: options.flip,
+        ...imageOptions(options, pick),
         keepChips: false,
       }),
     ));
@@ -327,15 +326,6 @@ async function evaluatePairs(
   return failures.size ? EXIT.partial : EXIT.ok;
 }
 
-function nonNegative(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new UsageError(`--${flag} expects a number >= 0, got "${text}"`);
-  }
-  return n;
-}
-
 /** Runs `faceprint evaluate`; returns the exit code. */
 export async function evaluateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -358,19 +348,23 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     if (positionals.length) throw new UsageError("--pairs takes no DATASET_DIR");
     if (!values.root) throw new UsageError("--pairs needs --root DIR");
     const pick = parsePick(values.pick, "center");
-    const threshold = nonNegative("threshold", values.threshold, DEFAULT_VERIFY_THRESHOLD);
+    const threshold = nonNegativeFlag("threshold", values.threshold, DEFAULT_VERIFY_THRESHOLD);
     return await evaluatePairs(values.pairs, values.root, options, pick, threshold, json);
   }
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
   }
   const rule: OpenSetRule = {
-    minProbability: nonNegative(
+    minProbability: nonNegativeFlag(
       "min-probability",
       values["min-probability"],
       DEFAULT_OPEN_SET.minProbability,
     ),
-    maxDistance: nonNegative("max-distance", values["max-distance"], DEFAULT_OPEN_SET.maxDistance),
+    maxDistance: nonNegativeFlag(
+      "max-distance",
+      values["max-distance"],
+      DEFAULT_OPEN_SET.maxDistance,
+    ),
   };
   const pick = parsePick(values.pick, "largest");
   return await evaluateFolders(positionals[0], options, pick, rule, json);

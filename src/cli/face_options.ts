@@ -62,6 +62,24 @@ function positiveNumber(flag: string, text: string): number {
   return n;
 }
 
+/** A flag's value as a number >= 0, or `fallback` when the flag is absent. */
+export function nonNegativeFlag(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${flag} expects a number >= 0, got "${text}"`);
+  }
+  return n;
+}
+
+/** The per-image analysis settings these options give, with `pick`. */
+export function imageOptions(
+  options: FaceOptions,
+  pick: Pick,
+): { minFace: number | "auto"; maxPixels: number; pick: Pick; flip: boolean } {
+  return { minFace: options.minFace, maxPixels: options.maxPixels, pick, flip: options.flip };
+}
+
 /** Checks a `--pick` value. */
 export function parsePick(text: string | undefined, fallback: Pick): Pick {
   if (text === undefined) return fallback;

@@ -8,7 +8,14 @@ import { type EnrolledFaces, identify, type OpenSetRule, UNKNOWN } from "../iden
 import { type Analyzer, createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import type { Box } from "../types.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { FACE_FLAGS, FACE_FLAGS_HELP, type FaceOptions, parseFaceOptions } from "./face_options.ts";
+import {
+  FACE_FLAGS,
+  FACE_FLAGS_HELP,
+  type FaceOptions,
+  imageOptions,
+  nonNegativeFlag,
+  parseFaceOptions,
+} from "./face_options.ts";
 import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { progress, warn } from "./log.ts";
 import { readModelFile } from "./models_file.ts";
@@ -65,15 +72,6 @@ interface IdentifyRecord {
   error?: string;
 }
 
-function threshold(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new UsageError(`--${flag} expects a number >= 0, got "${text}"`);
-  }
-  return n;
-}
-
 const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 
 /** Runs `faceprint identify`; returns the exit code. */
@@ -98,12 +96,16 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
   const rule: OpenSetRule = {
-    minProbability: threshold(
+    minProbability: nonNegativeFlag(
       "min-probability",
       values["min-probability"],
       DEFAULT_OPEN_SET.minProbability,
     ),
-    maxDistance: threshold("max-distance", values["max-distance"], DEFAULT_OPEN_SET.maxDistance),
+    maxDistance: nonNegativeFlag(
+      "max-distance",
+      values["max-distance"],
+      DEFAULT_OPEN_SET.maxDistance,
+    ),
   };
   const inputs = await Array.fromAsync(expandInputs(positionals));
   const analyzer = await createAnalyzer(
@@ -154,10 +156,7 @@ async function identifyAll(
     2 * analyzer.jobs,
     async (input) =>
       analyzer.analyze(await readInput(input), {
-        minFace: options.minFace,
-        maxPixels: options.maxPixels,
-        pick: "all",
-        flip: options.flip,
+        ...imageOptions(options, "all"),
         keepChips: false,
         keepImage: values.annotate !== undefined,
       }),

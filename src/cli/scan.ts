@@ -8,7 +8,7 @@ import type { AnalyzedImage } from "../pipeline/analyze.ts";
 import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import { expandInputs, readInput } from "./inputs.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { FACE_FLAGS, parseFaceOptions, parsePick } from "./face_options.ts";
+import { FACE_FLAGS, imageOptions, parseFaceOptions, parsePick } from "./face_options.ts";
 import { createWriter, type CsvShape, parseFormat } from "./output.ts";
 import { faceRecord, type ImageRecord } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
@@ -77,10 +77,7 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
       2 * analyzer.jobs,
       async (input) =>
         analyzer.analyze(await readInput(input), {
-          minFace: options.minFace,
-          maxPixels: options.maxPixels,
-          pick,
-          flip: options.flip,
+          ...imageOptions(options, pick),
           keepChips: crops !== undefined,
         }),
     );

@@ -5,7 +5,14 @@ import { euclidean } from "../identify/open_set.ts";
 import { embedPickedFace } from "../pipeline/analyze.ts";
 import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions, parsePick } from "./face_options.ts";
+import {
+  FACE_FLAGS,
+  FACE_FLAGS_HELP,
+  imageOptions,
+  nonNegativeFlag,
+  parseFaceOptions,
+  parsePick,
+} from "./face_options.ts";
 import { readInput } from "./inputs.ts";
 
 /** Help for `faceprint verify`. */
@@ -35,12 +42,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     options: { ...FACE_FLAGS, threshold: { type: "string" }, pick: { type: "string" } },
   });
   if (positionals.length !== 2) throw new UsageError("verify takes exactly two images: A B");
-  const threshold = values.threshold === undefined
-    ? DEFAULT_VERIFY_THRESHOLD
-    : Number(values.threshold);
-  if (!Number.isFinite(threshold) || threshold < 0) {
-    throw new UsageError(`--threshold expects a number >= 0, got "${values.threshold}"`);
-  }
+  const threshold = nonNegativeFlag("threshold", values.threshold, DEFAULT_VERIFY_THRESHOLD);
   const options = parseFaceOptions(values);
   const pick = parsePick(values.pick, "largest");
   if (pick === "all") throw new UsageError("--pick all does not apply to verify");
@@ -54,10 +56,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     let picked;
     try {
       picked = await embedPickedFace(await readInput(input), { detector, embedder }, {
-        minFace: options.minFace,
-        maxPixels: options.maxPixels,
-        pick,
-        flip: options.flip,
+        ...imageOptions(options, pick),
       });
     } catch (e) {
       throw new Error(`${path}: ${(e as Error).message}`);
