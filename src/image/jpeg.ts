@@ -2,7 +2,7 @@
 import jpegWasm from "../../models/imagescript-jpeg.wasm" with { type: "bytes" };
 import type { RgbImage } from "../types.ts";
 import { ImageError } from "./errors.ts";
-import { copyOut, guardTrap, instantiateWith } from "./wasm.ts";
+import { copyIn, copyOut, guardTrap, withReusedInstance } from "./wasm.ts";
 
 /** What the JPEG markers before the first scan say. */
 export interface JpegHeader {
@@ -17,6 +17,12 @@ export interface JpegHeader {
 }
 
 let jpegModule: WebAssembly.Module | null = null;
+
+/**
+ * The decoder instance is reused while its memory is at most this (a 1920-px photo needs ~25 MB;
+ * after a larger image the instance is dropped, so its memory can be freed).
+ */
+const REUSE_MAX_BYTES = 64 << 20;
 
 /**
  * Walks the JPEG marker segments up to the first scan: frame size and EXIF position. Throws
@@ -76,18 +82,25 @@ export function decodeJpegPixels(bytes: Uint8Array, header: JpegHeader): RgbImag
   const failure = header.precision === 8
     ? "corrupt JPEG"
     : `unsupported JPEG (${header.precision}-bit)`;
-  const { width, height, format, raw } = guardTrap(failure, () => {
-    const { wasm, ptr } = instantiateWith(jpegModule!, bytes);
-    const frame = wasm.decode(ptr, bytes.length, 0, 0);
-    if (frame === 0 || frame === 1) throw new ImageError(failure);
-    const buffer = wasm.decode_buffer(frame);
-    return {
-      width: wasm.decode_width(frame),
-      height: wasm.decode_height(frame),
-      format: wasm.decode_format(frame),
-      raw: copyOut(wasm, buffer, wasm.wlen()),
-    };
-  });
+  const { width, height, format, raw } = guardTrap(
+    failure,
+    () =>
+      withReusedInstance(jpegModule!, REUSE_MAX_BYTES, (wasm) => {
+        // decode() takes ownership of the input buffer; the frame is ours to free.
+        const frame = wasm.decode(copyIn(wasm, bytes), bytes.length, 0, 0);
+        if (frame === 0 || frame === 1) throw new ImageError(failure);
+        try {
+          return {
+            width: wasm.decode_width(frame),
+            height: wasm.decode_height(frame),
+            format: wasm.decode_format(frame),
+            raw: copyOut(wasm, wasm.decode_buffer(frame), wasm.wlen()),
+          };
+        } finally {
+          wasm.decode_free(frame);
+        }
+      }),
+  );
   const pixels = width * height;
   if (format === 1 && raw.length >= pixels * 3) {
     return { width, height, data: raw.length === pixels * 3 ? raw : raw.slice(0, pixels * 3) };

@@ -1,4 +1,7 @@
-/** Calls into imagescript's WASM codecs: one fresh instance per decode, bytes copied in. */
+/**
+ * Calls into imagescript's WASM codecs, bytes copied in: one fresh instance per decode, or (for
+ * the JPEG hot path) an instance reused while it stays small.
+ */
 import { ImageError } from "./errors.ts";
 
 /** The exports every imagescript codec has, plus its own functions. */
@@ -19,6 +22,39 @@ export function instantiateWith(
   const ptr = wasm.walloc(bytes.length);
   new Uint8Array(wasm.memory.buffer, ptr, bytes.length).set(bytes);
   return { wasm, ptr };
+}
+
+/** Idle reusable instances, one per module. */
+const idle = new WeakMap<WebAssembly.Module, CodecExports>();
+
+/**
+ * Runs `fn` on an instance of `module` reused from the previous call, or a fresh one. The
+ * instance is kept for the next call only when `fn` returned normally and its memory is at most
+ * `maxBytes`: a throw (a trap may leave it broken) or a large image's memory discards it. Each
+ * fresh instance's memory is only freed when the garbage collector gets to it, which for a run of
+ * photos let resident memory grow by the decoder's size per image; a reused one stays put.
+ *
+ * @example
+ * const width = withReusedInstance(module, 64 << 20, (wasm) => wasm.decode_width(...));
+ */
+export function withReusedInstance<T>(
+  module: WebAssembly.Module,
+  maxBytes: number,
+  fn: (wasm: CodecExports) => T,
+): T {
+  const wasm = idle.get(module) ??
+    new WebAssembly.Instance(module, {}).exports as unknown as CodecExports;
+  idle.delete(module);
+  const result = fn(wasm);
+  if (wasm.memory.buffer.byteLength <= maxBytes) idle.set(module, wasm);
+  return result;
+}
+
+/** Copies `bytes` into memory the codec allocates; returns the pointer. */
+export function copyIn(wasm: CodecExports, bytes: Uint8Array): number {
+  const ptr = wasm.walloc(bytes.length);
+  new Uint8Array(wasm.memory.buffer, ptr, bytes.length).set(bytes);
+  return ptr;
 }
 
 /** Copies `length` bytes at `ptr` out of the instance's memory. */
