@@ -67,10 +67,16 @@ export async function createAnalyzer(models: ModelChoice, jobs: number): Promise
 async function inProcess(choice: ModelChoice): Promise<Analyzer> {
   const detector = await loadDetector(choice.detector);
   const embedder = choice.embed ? await loadEmbedder(choice.graph) : undefined;
+  // One image at a time, as in a worker: callers may read ahead, images never interleave.
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     jobs: 1,
     embedder,
-    analyze: (bytes, options) => analyzeImage(bytes, { detector, embedder }, options),
+    analyze(bytes, options) {
+      const result = queue.then(() => analyzeImage(bytes, { detector, embedder }, options));
+      queue = result.catch(() => {});
+      return result;
+    },
     close() {},
   };
 }
@@ -88,42 +94,54 @@ interface Slot {
   job: Job | null;
 }
 
-function startWorker(choice: ModelChoice): Promise<{ worker: Worker; embedder?: EmbedderInfo }> {
+/** A worker with its models loaded. */
+interface StartedWorker {
+  worker: Worker;
+  embedder?: EmbedderInfo;
+}
+
+/** Starts a worker and loads its models; rejects (with the worker stopped) when that fails. */
+async function startWorker(choice: ModelChoice): Promise<StartedWorker> {
   const worker = new Worker(new URL("./image_worker.ts", import.meta.url), { type: "module" });
-  return new Promise((resolve, reject) => {
-    worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => {
-      if (data.type === "ready") resolve({ worker, embedder: data.embedder });
-      else if (data.type === "failed") reject(new Error(data.message));
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      reject(new Error(event.message));
-    };
-    const init: WorkerRequest = {
-      type: "init",
-      detector: choice.detector,
-      embed: choice.embed,
-      graph: choice.graph,
-    };
-    worker.postMessage(init);
-  }).catch((error) => {
+  try {
+    return await new Promise<StartedWorker>((resolve, reject) => {
+      worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => {
+        if (data.type === "ready") resolve({ worker, embedder: data.embedder });
+        else if (data.type === "failed") reject(new Error(data.message));
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new Error(event.message));
+      };
+      const init: WorkerRequest = {
+        type: "init",
+        detector: choice.detector,
+        embed: choice.embed,
+        graph: choice.graph,
+      };
+      worker.postMessage(init);
+    });
+  } catch (error) {
     worker.terminate();
     throw error;
-  }) as Promise<{ worker: Worker; embedder?: EmbedderInfo }>;
+  }
 }
 
 async function workerPool(choice: ModelChoice, jobs: number): Promise<Analyzer> {
   const started = await Promise.allSettled(
     Array.from({ length: jobs }, () => startWorker(choice)),
   );
-  const failure = started.find((s) => s.status === "rejected");
-  if (failure) {
-    for (const s of started) if (s.status === "fulfilled") s.value.worker.terminate();
-    throw (failure as PromiseRejectedResult).reason;
+  const workers: StartedWorker[] = [];
+  let failure: unknown = null;
+  for (const s of started) {
+    if (s.status === "fulfilled") workers.push(s.value);
+    else failure ??= s.reason;
   }
-  const workers = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker }>).value);
-  const embedder = (started[0] as PromiseFulfilledResult<{ embedder?: EmbedderInfo }>).value
-    .embedder;
+  if (failure) {
+    for (const { worker } of workers) worker.terminate();
+    throw failure;
+  }
+  const embedder = workers[0].embedder;
   const queue: Job[] = [];
   const slots: Slot[] = [];
   let nextId = 0;

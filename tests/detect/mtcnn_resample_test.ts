@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initTf } from "../../src/runtime/tf.ts";
-import { cropBoxes, pyramidLevel } from "../../src/detect/mtcnn/resample.ts";
+import {
+  cropBoxes,
+  type FloatImage,
+  FloatScratch,
+  pyramidLevel,
+} from "../../src/detect/mtcnn/resample.ts";
 import type { Box, RgbImage } from "../../src/types.ts";
 
 await initTf();
@@ -66,4 +71,26 @@ Deno.test("cropBoxes equals tf.image.cropAndResize on pixel-centre grids, black 
     // The crop hanging off the left edge starts with black columns.
     assert.equal(ours[side * side * 3 + side * 3 * (side / 2)], 0);
   }
+});
+
+Deno.test("reused buffers give the same levels and crops as fresh ones (stale values cleared)", () => {
+  const image = noise(90, 70);
+  const scratch = new FloatScratch();
+  let previous: FloatImage | RgbImage = image;
+  let fresh: FloatImage | RgbImage = image;
+  for (const [k, [w, h]] of [[60, 46], [42, 33], [20, 15], [13, 12]].entries()) {
+    const level: FloatImage = pyramidLevel(previous, w, h, scratch, k & 1);
+    const expected: FloatImage = pyramidLevel(fresh, w, h);
+    assert.deepEqual([...level.data], [...expected.data], `level ${k}`);
+    previous = level;
+    fresh = expected;
+  }
+  const boxes: Box[] = [{ x: -30, y: -30, width: 50, height: 50 }, {
+    x: 5,
+    y: 5,
+    width: 40,
+    height: 40,
+  }];
+  const stale = new Float32Array(boxes.length * 24 * 24 * 3).fill(255);
+  assert.deepEqual([...cropBoxes(image, boxes, 24, stale)], [...cropBoxes(image, boxes, 24)]);
 });

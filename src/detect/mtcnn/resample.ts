@@ -14,11 +14,26 @@ export interface FloatImage {
 /** Pixels in either sample type. */
 type Pixels = { width: number; height: number; data: Uint8Array | Float32Array };
 
+/**
+ * Float buffers reused from one image to the next, so resampling allocates (and the allocator
+ * fragments) only when an image needs more room than any before.
+ */
+export class FloatScratch {
+  #buffers: Float32Array<ArrayBuffer>[] = [];
+
+  /** The first `length` values of buffer `slot` (contents left from earlier use). */
+  take(slot: number, length: number): Float32Array<ArrayBuffer> {
+    let buffer = this.#buffers[slot];
+    if (!buffer || buffer.length < length) buffer = this.#buffers[slot] = new Float32Array(length);
+    return buffer.subarray(0, length);
+  }
+}
+
 /** Averages 2×2 blocks (an odd last row or column is dropped). */
-function halve(image: Pixels): FloatImage {
+function halve(image: Pixels, into: (length: number) => Float32Array): FloatImage {
   const width = image.width >> 1, height = image.height >> 1;
   const src = image.data, stride = image.width * 3;
-  const data = new Float32Array(width * height * 3);
+  const data = into(width * height * 3);
   let o = 0;
   for (let y = 0; y < height; y++) {
     let p = 2 * y * stride;
@@ -45,11 +60,10 @@ function taps(from: number, to: number): { index: Int32Array; frac: Float32Array
 }
 
 /** Bilinear resize with pixel centres aligned, separable (each source row resampled once). */
-function bilinear(image: Pixels, width: number, height: number): FloatImage {
+function bilinear(image: Pixels, width: number, height: number, data: Float32Array): FloatImage {
   const src = image.data, srcWidth = image.width;
   const xs = taps(srcWidth, width), ys = taps(image.height, height);
   const next = srcWidth > 1 ? 3 : 0;
-  const data = new Float32Array(width * height * 3);
   const rows = [new Float32Array(width * 3), new Float32Array(width * 3)];
   const rowOf = [-1, -1];
   const resampleRow = (sy: number): Float32Array => {
@@ -76,21 +90,31 @@ function bilinear(image: Pixels, width: number, height: number): FloatImage {
 
 /**
  * `image` resized to `width`×`height` for a pyramid level: 2×2 averaging while that still leaves
- * at least the target size (so large steps do not alias), then bilinear.
+ * at least the target size (so large steps do not alias), then bilinear. The level is written to
+ * `scratch` buffer `slot` (0 or 1: alternate them, so a level can be made from the previous one;
+ * the halving steps use slots 2 and 3).
  *
  * @example
  * const level = pyramidLevel(photo, Math.floor(photo.width * 0.6), Math.floor(photo.height * 0.6));
  */
-export function pyramidLevel(image: Pixels, width: number, height: number): FloatImage {
+export function pyramidLevel(
+  image: Pixels,
+  width: number,
+  height: number,
+  scratch = new FloatScratch(),
+  slot = 0,
+): FloatImage {
   let x = image;
-  while (x.width >= 2 * width && x.height >= 2 * height) x = halve(x);
-  return bilinear(x, width, height);
+  for (let step = 0; x.width >= 2 * width && x.height >= 2 * height; step++) {
+    x = halve(x, (length) => scratch.take(2 + (step & 1), length));
+  }
+  return bilinear(x, width, height, scratch.take(slot, width * height * 3));
 }
 
 /**
  * Crops each box resampled to `side`×`side` (bilinear, sampling the centres of a side×side grid
- * over the box) into one `[n, side, side, 3]` array. Samples outside the image are 0 (black),
- * like `tf.image.cropAndResize` with extrapolation value 0.
+ * over the box) into one `[n, side, side, 3]` array (`out`, when given, is filled and returned).
+ * Samples outside the image are 0 (black), like `tf.image.cropAndResize` with extrapolation 0.
  *
  * @example
  * const crops = cropBoxes(photo, candidates.map((c) => c.box), 24);
@@ -99,9 +123,9 @@ export function cropBoxes(
   image: { width: number; height: number; data: Uint8Array },
   boxes: readonly Box[],
   side: number,
+  out = new Float32Array(boxes.length * side * side * 3),
 ): Float32Array {
   const { width, height, data: src } = image;
-  const out = new Float32Array(boxes.length * side * side * 3);
   const x0 = new Int32Array(side), x1 = new Int32Array(side), fx = new Float32Array(side);
   const inside = new Uint8Array(side);
   let o = 0;
@@ -117,13 +141,17 @@ export function cropBoxes(
     for (let j = 0; j < side; j++) {
       const y = box.y + (j + 0.5) * stepY - 0.5;
       if (y < 0 || y > height - 1) {
+        out.fill(0, o, o + side * 3);
         o += side * 3;
         continue;
       }
       const top = Math.floor(y) * width * 3, bottom = Math.ceil(y) * width * 3;
       const fy = y - Math.floor(y);
       for (let i = 0; i < side; i++, o += 3) {
-        if (!inside[i]) continue;
+        if (!inside[i]) {
+          out[o] = out[o + 1] = out[o + 2] = 0;
+          continue;
+        }
         const f = fx[i], a = top + x0[i], b = top + x1[i], c = bottom + x0[i], d = bottom + x1[i];
         for (let k = 0; k < 3; k++) {
           const upper = src[a + k] + (src[b + k] - src[a + k]) * f;

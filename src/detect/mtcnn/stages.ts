@@ -16,7 +16,7 @@ import {
   runPNet,
   runRNet,
 } from "./nets.ts";
-import { cropBoxes, type FloatImage, pyramidLevel } from "./resample.ts";
+import { cropBoxes, type FloatImage, FloatScratch, pyramidLevel } from "./resample.ts";
 import type { ONetWeights, PNetWeights, RNetWeights } from "./weights.ts";
 
 /** A face candidate passed between stages. */
@@ -33,8 +33,11 @@ const NMS_PER_SCALE = 0.5;
 const NMS_ACROSS_SCALES = 0.7;
 const NMS_REFINE = 0.7;
 const NMS_OUTPUT = 0.7;
-/** P-Net input pixels per forward pass (bounds the activations' memory). */
-const BAND_PIXELS = 1 << 18;
+/**
+ * P-Net input pixels per forward pass: bounds the activations' (and XNNPACK's indirection
+ * buffers') memory; bands overlap by 10 rows, ~5% extra work at this size on 1920-px photos.
+ */
+const BAND_PIXELS = 1 << 17;
 
 /**
  * Pyramid scales: `12 / minFace` times powers of `factor`, while the shorter image side stays at
@@ -125,14 +128,15 @@ export async function proposeFaces(
   scales: readonly number[],
   threshold: number,
   weights: PNetWeights,
+  scratch = new FloatScratch(),
 ): Promise<Candidate[]> {
   const { width, height } = image;
   const windows: Box[] = [];
   const kept: Cell[] = [];
   let level: RgbImage | FloatImage = image;
-  for (const scale of scales) {
+  for (const [k, scale] of scales.entries()) {
     const size: [number, number] = [Math.floor(height * scale), Math.floor(width * scale)];
-    level = pyramidLevel(level, size[1], size[0]);
+    level = pyramidLevel(level, size[1], size[0], scratch, k & 1);
     const cells = await scoreCells(level, threshold, weights);
     const sx = size[1] / width;
     const sy = size[0] / height;
@@ -154,8 +158,8 @@ export async function proposeFaces(
 }
 
 /**
- * Runs `net` on `side`×`side` crops of `boxes` in chunks of `batchSize`; returns its output rows
- * (`columns` values per box) concatenated.
+ * Runs `net` on `side`×`side` crops of `boxes` in chunks of `batchSize` (cropped into `scratch`
+ * buffer 4); returns its output rows (`columns` values per box) concatenated.
  */
 async function runOnCrops(
   image: RgbImage,
@@ -164,11 +168,13 @@ async function runOnCrops(
   batchSize: number,
   columns: number,
   net: (crops: tf.Tensor4D) => tf.Tensor2D,
+  scratch: FloatScratch,
 ): Promise<Float32Array> {
   const rows = new Float32Array(boxes.length * columns);
   for (let start = 0; start < boxes.length; start += batchSize) {
     const batch = boxes.slice(start, start + batchSize);
-    const crops = tf.tensor4d(cropBoxes(image, batch, side), [batch.length, side, side, 3]);
+    const buffer = scratch.take(4, batch.length * side * side * 3);
+    const crops = tf.tensor4d(cropBoxes(image, batch, side, buffer), [batch.length, side, side, 3]);
     const output = net(crops);
     crops.dispose();
     rows.set(await output.data() as Float32Array, start * columns);
@@ -182,7 +188,7 @@ async function runOnCrops(
  * applies the box offsets and squares the boxes.
  *
  * @example
- * const refined = await refineFaces(image, proposals, 0.7, weights.rnet, 256);
+ * const refined = await refineFaces(image, proposals, 0.7, weights.rnet, 64);
  */
 export async function refineFaces(
   image: RgbImage,
@@ -190,6 +196,7 @@ export async function refineFaces(
   threshold: number,
   weights: RNetWeights,
   batchSize: number,
+  scratch = new FloatScratch(),
 ): Promise<Candidate[]> {
   if (candidates.length === 0) return [];
   const out = await runOnCrops(
@@ -199,6 +206,7 @@ export async function refineFaces(
     batchSize,
     RNET_OUTPUTS,
     (crops) => runRNet(crops, weights),
+    scratch,
   );
   const scores = candidates.map((_, i) => faceProbability(out, i * RNET_OUTPUTS));
   const passed = candidates.map((_, i) => i).filter((i) => scores[i] >= threshold);
@@ -220,7 +228,7 @@ export async function refineFaces(
  * faces: the first eye and mouth corner have the smaller x), the order `Landmarks` uses.
  *
  * @example
- * const faces = await outputFaces(image, refined, 0.7, weights.onet, 256);
+ * const faces = await outputFaces(image, refined, 0.7, weights.onet, 64);
  */
 export async function outputFaces(
   image: RgbImage,
@@ -228,6 +236,7 @@ export async function outputFaces(
   threshold: number,
   weights: ONetWeights,
   batchSize: number,
+  scratch = new FloatScratch(),
 ): Promise<DetectedFace[]> {
   if (candidates.length === 0) return [];
   const out = await runOnCrops(
@@ -237,6 +246,7 @@ export async function outputFaces(
     batchSize,
     ONET_OUTPUTS,
     (crops) => runONet(crops, weights),
+    scratch,
   );
   const faces = candidates.flatMap(({ box }, i) => {
     const at = i * ONET_OUTPUTS;
