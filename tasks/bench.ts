@@ -11,7 +11,8 @@
  * one pipeline (per-stage times, GFLOP/s of the embedder and MTCNN against a large tf.conv2d,
  * batching). Accuracy: face counts on groups/NNN_K.jpg, identification of bbt's held-out crops
  * (closed set: the SVM's candidate for faceprint, the nearest class mean of its own descriptors
- * for the peer). `--soak N` adds an `embed` run over N large photos with RSS sampled each second.
+ * for the peer). Memory: `faceprint embed --jobs N` over the ~1920-px photos repeated (60 by
+ * default; `--soak 1000` for the long-run check) with RSS sampled each second.
  *
  * The peer needs Node 20 and `cd tasks/peer && npm ci`. Results: a JSON file (default
  * bench-results.json) and a table on stdout. Not part of the test suite.
@@ -238,6 +239,30 @@ function identification(run: RoundResult, train: Labelled[], val: Labelled[]) {
   return { val: val.length, correct, noFace };
 }
 
+/** `faceprint embed --jobs N` over `count` photos (cycling `photos`), RSS sampled each second. */
+async function memoryRun(photos: string[], count: number, jobs: number, dir: string) {
+  if (photos.length === 0) throw new Error("no ~1920-px photos for the memory run");
+  await Deno.mkdir(dir);
+  for (let n = 0; n < count; n++) {
+    await Deno.symlink(photos[n % photos.length], `${dir}/${String(n).padStart(5, "0")}.jpg`);
+  }
+  const run = await measure(Deno.execPath(), faceprintArgs("embed", ["--jobs", String(jobs), dir]));
+  check(run, "memory run", [0]);
+  // The first tenth of the run is start-up; flat means the second tenth's peak holds to the end.
+  const series = run.rssSeries.map(([, mib]) => mib);
+  const tenth = Math.max(1, Math.floor(series.length / 10));
+  return {
+    images: count,
+    jobs,
+    wallSec: round(run.wallMs / 1000, 1),
+    peakRssMiB: run.peakRssMiB && round(run.peakRssMiB, 1),
+    peakRssPerWorkerMiB: run.peakRssMiB && round(run.peakRssMiB / jobs, 1),
+    rssSecondTenthMaxMiB: Math.max(...series.slice(tenth, 2 * tenth)),
+    rssLastTenthMaxMiB: Math.max(...series.slice(-tenth)),
+    rssSeries: run.rssSeries,
+  };
+}
+
 interface Summary {
   imagesPerSec: Spread;
   facesPerSec: Spread;
@@ -281,8 +306,8 @@ async function main(args: string[]): Promise<number> {
   }
   const rounds = Number(values.rounds ?? (values.quick ? 2 : 3));
   const jobs = Number(values.jobs);
-  const soak = values.soak === undefined ? 0 : Number(values.soak);
-  if (![rounds, jobs].every((n) => Number.isInteger(n) && n >= 1) || !(soak >= 0)) {
+  const soak = Number(values.soak ?? (values.quick ? 24 : 60));
+  if (![rounds, jobs, soak].every((n) => Number.isInteger(n) && n >= 1)) {
     console.error(USAGE);
     return 2;
   }
@@ -349,35 +374,12 @@ async function main(args: string[]): Promise<number> {
     profile.memory.peakRssMiB = profileRun.peakRssMiB;
     log("profile done");
 
-    let soakResult = null;
-    if (soak > 0) {
-      const large = (profile.images as { path: string; width: number; height: number }[])
-        .filter((i) => Math.max(i.width, i.height) >= 1800 && Math.max(i.width, i.height) <= 2000)
-        .map((i) => i.path);
-      const dir = `${tmp}/soak`;
-      await Deno.mkdir(dir);
-      for (let n = 0; n < soak; n++) {
-        await Deno.symlink(large[n % large.length], `${dir}/${String(n).padStart(5, "0")}.jpg`);
-      }
-      const run = await measure(
-        Deno.execPath(),
-        faceprintArgs("embed", ["--jobs", String(jobs), dir]),
-      );
-      check(run, "soak", [0]);
-      const series = run.rssSeries.map(([, mib]) => mib);
-      const tenth = series.slice(0, Math.max(1, Math.ceil(series.length / 10)));
-      soakResult = {
-        images: soak,
-        jobs,
-        wallSec: round(run.wallMs / 1000, 1),
-        peakRssMiB: run.peakRssMiB && round(run.peakRssMiB, 1),
-        peakRssPerWorkerMiB: run.peakRssMiB && round(run.peakRssMiB / jobs, 1),
-        rssFirstTenthMaxMiB: Math.max(...tenth),
-        rssLastTenthMaxMiB: Math.max(...series.slice(-tenth.length)),
-        rssSeries: run.rssSeries,
-      };
-      log("soak done");
-    }
+    const large = (profile.images as { path: string; width?: number; height?: number }[])
+      .filter((i) => i.width && i.height && Math.max(i.width, i.height) >= 1800)
+      .filter((i) => Math.max(i.width!, i.height!) <= 2000)
+      .map((i) => i.path);
+    const memory = await memoryRun(large, soak, jobs, `${tmp}/soak`);
+    log("memory run done");
 
     const by = (c: Contender) => runs.filter((r) => r.contender === c);
     const summaries = Object.fromEntries(order.map((c) => [c, summarise(by(c))])) as Record<
@@ -415,7 +417,7 @@ async function main(args: string[]): Promise<number> {
       accuracy,
       coldStart,
       profile,
-      soak: soakResult,
+      memory,
       peer: Object.fromEntries(PEERS.map((p) => [p, by(p)[0].report])),
       totalSec: round((performance.now() - started) / 1000, 1),
     };
@@ -476,13 +478,12 @@ function table(r: any): string {
     `MTCNN ${e.mtcnn.gflops.all} = ${Math.round(e.mtcnn.shareOfPeak * 100)}% ` +
     `(P ${e.mtcnn.gflops.pnet}, R ${e.mtcnn.gflops.rnet}, O ${e.mtcnn.gflops.onet})`,
   ];
-  if (r.soak) {
-    lines.push(
-      `soak: ${r.soak.images} photos, -j${r.soak.jobs}: peak RSS ${r.soak.peakRssMiB} MiB ` +
-        `(${r.soak.peakRssPerWorkerMiB}/worker), RSS max first tenth ${r.soak.rssFirstTenthMaxMiB}, ` +
-        `last tenth ${r.soak.rssLastTenthMaxMiB}`,
-    );
-  }
+  lines.push(
+    `memory: embed -j${r.memory.jobs} over ${r.memory.images} ~1920-px photos: peak RSS ` +
+      `${r.memory.peakRssMiB} MiB (${r.memory.peakRssPerWorkerMiB} per worker, main thread included); ` +
+      `RSS max in the second tenth of the run ${r.memory.rssSecondTenthMaxMiB}, last tenth ` +
+      `${r.memory.rssLastTenthMaxMiB}`,
+  );
   lines.push(`total ${r.totalSec} s`);
   return lines.join("\n");
 }

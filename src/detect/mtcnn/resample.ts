@@ -47,43 +47,60 @@ function halve(image: Pixels, into: (length: number) => Float32Array): FloatImag
   return { width, height, data };
 }
 
-/** Source index and weight of the next pixel for each output index (pixel centres aligned). */
-function taps(from: number, to: number): { index: Int32Array; frac: Float32Array } {
-  const index = new Int32Array(to), frac = new Float32Array(to);
-  const scale = from / to;
+/**
+ * For each output index: the offset (`index × stride`) of its first source sample and the weight
+ * of the next one (pixel centres aligned).
+ */
+function taps(from: number, to: number, stride: number): { at: Int32Array; frac: Float32Array } {
+  const at = new Int32Array(to), frac = new Float32Array(to);
+  const scale = from / to, last = Math.max(from - 2, 0);
   for (let i = 0; i < to; i++) {
     const s = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), from - 1);
-    index[i] = Math.min(Math.floor(s), from - 2 < 0 ? 0 : from - 2);
-    frac[i] = s - index[i];
+    const index = Math.min(Math.floor(s), last);
+    at[i] = index * stride;
+    frac[i] = s - index;
   }
-  return { index, frac };
+  return { at, frac };
+}
+
+/** Linear interpolation of one source row into `out` (3 values per pixel). */
+function resampleRow(
+  src: Uint8Array | Float32Array,
+  base: number,
+  at: Int32Array,
+  frac: Float32Array,
+  next: number,
+  out: Float32Array,
+): void {
+  for (let x = 0, o = 0; x < at.length; x++, o += 3) {
+    const p = base + at[x], f = frac[x];
+    const r = src[p], g = src[p + 1], b = src[p + 2];
+    out[o] = r + (src[p + next] - r) * f;
+    out[o + 1] = g + (src[p + next + 1] - g) * f;
+    out[o + 2] = b + (src[p + next + 2] - b) * f;
+  }
 }
 
 /** Bilinear resize with pixel centres aligned, separable (each source row resampled once). */
 function bilinear(image: Pixels, width: number, height: number, data: Float32Array): FloatImage {
-  const src = image.data, srcWidth = image.width;
-  const xs = taps(srcWidth, width), ys = taps(image.height, height);
-  const next = srcWidth > 1 ? 3 : 0;
+  const src = image.data, stride = image.width * 3;
+  const xs = taps(image.width, width, 3), ys = taps(image.height, height, 1);
+  const next = image.width > 1 ? 3 : 0;
   const rows = [new Float32Array(width * 3), new Float32Array(width * 3)];
   const rowOf = [-1, -1];
-  const resampleRow = (sy: number): Float32Array => {
+  const row = (sy: number): Float32Array => {
     const slot = sy & 1;
-    if (rowOf[slot] === sy) return rows[slot];
-    const out = rows[slot], base = sy * srcWidth * 3;
-    for (let x = 0, o = 0; x < width; x++, o += 3) {
-      const p = base + xs.index[x] * 3, f = xs.frac[x];
-      out[o] = src[p] + (src[p + next] - src[p]) * f;
-      out[o + 1] = src[p + 1] + (src[p + 1 + next] - src[p + 1]) * f;
-      out[o + 2] = src[p + 2] + (src[p + 2 + next] - src[p + 2]) * f;
+    if (rowOf[slot] !== sy) {
+      resampleRow(src, sy * stride, xs.at, xs.frac, next, rows[slot]);
+      rowOf[slot] = sy;
     }
-    rowOf[slot] = sy;
-    return out;
+    return rows[slot];
   };
-  const lastRow = image.height - 1;
+  const lastRow = image.height - 1, n = width * 3;
   for (let y = 0, o = 0; y < height; y++) {
-    const sy = ys.index[y], f = ys.frac[y];
-    const top = resampleRow(sy), bottom = resampleRow(Math.min(sy + 1, lastRow));
-    for (let i = 0; i < width * 3; i++, o++) data[o] = top[i] + (bottom[i] - top[i]) * f;
+    const sy = ys.at[y], f = ys.frac[y];
+    const top = row(sy), bottom = row(Math.min(sy + 1, lastRow));
+    for (let i = 0; i < n; i++, o++) data[o] = top[i] + (bottom[i] - top[i]) * f;
   }
   return { width, height, data };
 }
