@@ -36,6 +36,7 @@ import {
   imageOptions,
   nonNegativeFlag,
   parseFaceOptions,
+  parseOpenSetRule,
   parsePick,
 } from "./face_options.ts";
 import { expandInputs, readInput } from "./inputs.ts";
@@ -354,18 +355,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
   }
-  const rule: OpenSetRule = {
-    minProbability: nonNegativeFlag(
-      "min-probability",
-      values["min-probability"],
-      DEFAULT_OPEN_SET.minProbability,
-    ),
-    maxDistance: nonNegativeFlag(
-      "max-distance",
-      values["max-distance"],
-      DEFAULT_OPEN_SET.maxDistance,
-    ),
-  };
+  const rule = parseOpenSetRule(values);
   const pick = parsePick(values.pick, "largest");
   return await evaluateFolders(positionals[0], options, pick, rule, json);
 }

@@ -9,6 +9,8 @@ import { defaultJobs } from "../pipeline/worker_pool.ts";
 import type { GraphEmbedderOptions } from "../embed/graph_model.ts";
 import { GRAPH_NORMALIZATIONS as NORMALIZATIONS } from "../embed/graph_model.ts";
 import { UsageError } from "./errors.ts";
+import { DEFAULT_OPEN_SET } from "../identify/defaults.ts";
+import type { OpenSetRule } from "../identify/open_set.ts";
 
 /** Whether embeddings average in the mirror image by default (see README: measured cost/benefit). */
 export const DEFAULT_FLIP = false;
@@ -70,6 +72,24 @@ export function nonNegativeFlag(flag: string, text: string | undefined, fallback
     throw new UsageError(`--${flag} expects a number >= 0, got "${text}"`);
   }
   return n;
+}
+
+/** The open-set rule from `--min-probability` / `--max-distance`, defaulting to the measured ones. */
+export function parseOpenSetRule(
+  values: Record<string, string | boolean | undefined>,
+): OpenSetRule {
+  return {
+    minProbability: nonNegativeFlag(
+      "min-probability",
+      values["min-probability"] as string | undefined,
+      DEFAULT_OPEN_SET.minProbability,
+    ),
+    maxDistance: nonNegativeFlag(
+      "max-distance",
+      values["max-distance"] as string | undefined,
+      DEFAULT_OPEN_SET.maxDistance,
+    ),
+  };
 }
 
 /** The per-image analysis settings these options give, with `pick`. */

@@ -13,8 +13,8 @@ import {
   FACE_FLAGS_HELP,
   type FaceOptions,
   imageOptions,
-  nonNegativeFlag,
   parseFaceOptions,
+  parseOpenSetRule,
 } from "./face_options.ts";
 import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { progress, warn } from "./log.ts";
@@ -95,18 +95,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   }
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
-  const rule: OpenSetRule = {
-    minProbability: nonNegativeFlag(
-      "min-probability",
-      values["min-probability"],
-      DEFAULT_OPEN_SET.minProbability,
-    ),
-    maxDistance: nonNegativeFlag(
-      "max-distance",
-      values["max-distance"],
-      DEFAULT_OPEN_SET.maxDistance,
-    ),
-  };
+  const rule = parseOpenSetRule(values);
   const inputs = await Array.fromAsync(expandInputs(positionals));
   const analyzer = await createAnalyzer(
     { detector: options.detector, embed: true, graph: options.graph },
