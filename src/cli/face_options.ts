@@ -33,7 +33,8 @@ export const FACE_FLAGS = {
 export const FACE_FLAGS_HELP = `Detection and embedding options:
   --min-face PX         smallest face to find, in pixels (default "auto": 20, or 2.5% of the
                         shorter side on photos larger than 800 px; give 20 for tiny faces)
-  --detector NAME       mtcnn (default, accurate) or blazeface (fast, faces > ~1/10 of the image)
+  --detector NAME       mtcnn (default, accurate) or blazeface (fast; faces larger than about
+                        1/30 of the image side)
   --max-pixels N        refuse images above N pixels (default ${DEFAULT_MAX_PIXELS})
   --flip / --no-flip    average each embedding with its mirror image's (default: ${
   DEFAULT_FLIP ? "on" : "off"
