@@ -1,8 +1,9 @@
 /** RGB image to PNG bytes (8-bit truecolour, Paeth-filtered rows, zlib via `node:zlib`). */
 import { deflateSync } from "node:zlib";
 import type { RgbImage } from "../types.ts";
+import { concatBytes } from "./png.ts";
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 let crcTable: Uint32Array | null = null;
 
 /**
@@ -50,14 +51,7 @@ export function encodePng(image: RgbImage, level = 6): Uint8Array {
     chunk("IDAT", deflateSync(filtered, { level })),
     chunk("IEND", new Uint8Array(0)),
   ];
-  const out = new Uint8Array(8 + chunks.reduce((n, c) => n + c.length, 0));
-  out.set(SIGNATURE);
-  let at = 8;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes([SIGNATURE, ...chunks]);
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {

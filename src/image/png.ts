@@ -112,7 +112,7 @@ export function decodePngPixels(bytes: Uint8Array, header: PngHeader): RgbImage 
     const ph = Math.ceil((height - y0) / dy);
     if (pw > 0 && ph > 0) expected += ph * (1 + Math.ceil(pw * channels * bitDepth / 8));
   }
-  const raw = inflate(concat(idat), expected);
+  const raw = inflate(concatBytes(idat), expected);
 
   const out = new Uint8Array(width * height * 3);
   const converter = new RowConverter(header, palette, transparency);
@@ -132,7 +132,8 @@ export function decodePngPixels(bytes: Uint8Array, header: PngHeader): RgbImage 
   return { width, height, data: out };
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** Joins byte arrays into one (the array itself when there is just one). */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0];
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
