@@ -5,11 +5,12 @@
  * Usage: deno run -A tasks/bench.ts [--quick] [--rounds N] [--jobs N] [--soak N] [--out FILE]
  *
  * Per round it runs, in a rotating order, `faceprint identify --jobs N` (the CLI from source, a
- * model trained on bbt's labelled crops) and the peer's full pipeline with each detector, each a
- * fresh process over the whole image list, measuring wall time, time to first result and peak
- * RSS from outside. Then, once: faceprint's cold start on one photo, and an in-process profile of
- * one pipeline (per-stage times, GFLOP/s of the embedder and MTCNN against a large tf.conv2d,
- * batching). Accuracy: face counts on groups/NNN_K.jpg, identification of bbt's held-out crops
+ * model trained on bbt's labelled crops), the same with `--jobs 1` (what the worker pool buys) and
+ * the peer's full pipeline with each detector, each a fresh process over the whole image list,
+ * measuring wall time, time to first result and peak RSS from outside. Then, once: faceprint's
+ * cold start on one photo, an in-process profile of one pipeline (per-stage times, GFLOP/s of the
+ * embedder and MTCNN against a large tf.conv2d, batching) and the before/after of each
+ * optimisation that can be switched off (tasks/bench/ablations.ts). Accuracy: face counts on groups/NNN_K.jpg, identification of bbt's held-out crops
  * (closed set: the SVM's candidate for faceprint, the nearest class mean of its own descriptors
  * for the peer). Memory: `faceprint embed --jobs N` over the ~1920-px photos repeated (60 by
  * default; `--soak 1000` for the long-run check) with RSS sampled each second.
@@ -26,7 +27,8 @@ import { RUN_FLAGS } from "./permissions.ts";
 const MAIN = new URL("src/main.ts", ROOT).pathname;
 const PEER = new URL("tasks/peer/", ROOT);
 const PEERS = ["tiny", "ssd"] as const;
-type Contender = "faceprint" | typeof PEERS[number];
+/** faceprint with `--jobs N`, faceprint with one job (what the worker pool buys), the peer's. */
+type Contender = "faceprint" | "faceprint-j1" | typeof PEERS[number];
 
 /** Per-image result of one run: faces found and, per face, the box area and answer. */
 interface ImageOutcome {
@@ -85,6 +87,7 @@ async function runFaceprint(
   list: string[],
   trained: { model: string; gallery: string },
   jobs: number,
+  contender: "faceprint" | "faceprint-j1",
 ): Promise<RoundResult> {
   const run = await measure(
     Deno.execPath(),
@@ -98,7 +101,7 @@ async function runFaceprint(
       ...list,
     ]),
   );
-  check(run, "faceprint identify");
+  check(run, `faceprint identify --jobs ${jobs}`);
   const outcomes = new Map<string, ImageOutcome>();
   let faces = 0, failed = 0;
   for (const line of run.stdout.split("\n").filter((l) => l.trim())) {
@@ -123,7 +126,7 @@ async function runFaceprint(
     });
   }
   return {
-    contender: "faceprint",
+    contender,
     wallMs: run.wallMs,
     firstResultMs: run.lineMs[0] ?? null,
     peakRssMiB: run.peakRssMiB,
@@ -205,7 +208,7 @@ function faceCounts(run: RoundResult, images: string[]) {
 /** Closed-set identification of the held-out crops. */
 function identification(run: RoundResult, train: Labelled[], val: Labelled[]) {
   let correct = 0, noFace = 0;
-  if (run.contender === "faceprint") {
+  if (run.contender !== "tiny" && run.contender !== "ssd") {
     for (const { path, person } of val) {
       const name = run.outcomes.get(path)?.largest?.name;
       if (name === undefined) noFace++;
@@ -331,12 +334,16 @@ async function main(args: string[]): Promise<number> {
     const trained = await trainModel(set.train, tmp);
 
     const runs: RoundResult[] = [];
-    const order: Contender[] = ["faceprint", ...PEERS];
+    const order: Contender[] = [
+      "faceprint",
+      ...PEERS,
+      ...(jobs > 1 ? ["faceprint-j1" as const] : []),
+    ];
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < order.length; k++) {
         const contender = order[(k + round) % order.length];
-        const run = contender === "faceprint"
-          ? await runFaceprint(set.images, trained, jobs)
+        const run = contender === "faceprint" || contender === "faceprint-j1"
+          ? await runFaceprint(set.images, trained, contender === "faceprint" ? jobs : 1, contender)
           : await runPeer(contender, listFile, `${tmp}/peer-${contender}-${round}.json`);
         runs.push(run);
         log(`round ${round + 1}: ${contender} ${(run.wallMs / 1000).toFixed(1)} s`);
@@ -378,6 +385,26 @@ async function main(args: string[]): Promise<number> {
       .filter((i) => i.width && i.height && Math.max(i.width, i.height) >= 1800)
       .filter((i) => Math.max(i.width!, i.height!) <= 2000)
       .map((i) => i.path);
+    const ablationList = `${tmp}/ablation-images.txt`;
+    await Deno.writeTextFile(ablationList, large.slice(0, 6).join("\n") + "\n");
+    const ablationOut = `${tmp}/ablations.json`;
+    check(
+      await measure(Deno.execPath(), [
+        "run",
+        "-A",
+        new URL("tasks/bench/ablations.ts", ROOT).pathname,
+        "--images",
+        ablationList,
+        "--out",
+        ablationOut,
+        "--reps",
+        String(values.quick ? 3 : 5),
+      ]),
+      "ablations",
+      [0],
+    );
+    const ablations = JSON.parse(await Deno.readTextFile(ablationOut));
+    log("ablations done");
     const memory = await memoryRun(large, soak, jobs, `${tmp}/soak`);
     log("memory run done");
 
@@ -392,6 +419,18 @@ async function main(args: string[]): Promise<number> {
       faceCounts: faceCounts(by(c)[0], set.images),
       identification: set.val.length ? identification(by(c)[0], set.train, set.val) : null,
     }]));
+    if (summaries["faceprint-j1"]) {
+      const one = summaries["faceprint-j1"].imagesPerSec.median;
+      const many = summaries.faceprint.imagesPerSec.median;
+      ablations.rows.unshift({
+        name: `worker pool, --jobs 1 -> ${jobs}`,
+        unit: "images/s",
+        before: round(one),
+        after: round(many),
+        gain: round(many / one),
+        detail: `whole image list, ${rounds} rounds`,
+      });
+    }
     const coldStart = {
       image: photo,
       firstResultMs: spread(cold.map((r) => r.lineMs[0] ?? NaN)),
@@ -417,6 +456,7 @@ async function main(args: string[]): Promise<number> {
       accuracy,
       coldStart,
       profile,
+      ablations,
       memory,
       peer: Object.fromEntries(PEERS.map((p) => [p, by(p)[0].report])),
       totalSec: round((performance.now() - started) / 1000, 1),
@@ -478,6 +518,15 @@ function table(r: any): string {
     `MTCNN ${e.mtcnn.gflops.all} = ${Math.round(e.mtcnn.shareOfPeak * 100)}% ` +
     `(P ${e.mtcnn.gflops.pnet}, R ${e.mtcnn.gflops.rnet}, O ${e.mtcnn.gflops.onet})`,
   ];
+  lines.push(
+    `what each optimisation buys (medians, ${r.ablations.photos} photos, before -> after):`,
+  );
+  for (const a of r.ablations.rows) {
+    lines.push(
+      `  ${pad(a.name, 30)}${a.before} -> ${a.after} ${a.unit} (${a.gain}x)` +
+        (a.detail ? `; ${a.detail}` : ""),
+    );
+  }
   lines.push(
     `memory: embed -j${r.memory.jobs} over ${r.memory.images} ~1920-px photos: peak RSS ` +
       `${r.memory.peakRssMiB} MiB (${r.memory.peakRssPerWorkerMiB} per worker, main thread included); ` +
