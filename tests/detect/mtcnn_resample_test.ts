@@ -5,7 +5,6 @@ import {
   cropBoxes,
   type FloatImage,
   FloatScratch,
-  patches3x3,
   pyramidLevel,
 } from "../../src/detect/mtcnn/resample.ts";
 import type { Box, RgbImage } from "../../src/types.ts";
@@ -94,24 +93,4 @@ Deno.test("reused buffers give the same levels and crops as fresh ones (stale va
   }];
   const stale = new Float32Array(boxes.length * 24 * 24 * 3).fill(255);
   assert.deepEqual([...cropBoxes(image, boxes, 24, stale)], [...cropBoxes(image, boxes, 24)]);
-});
-
-Deno.test("a 3x3 conv on crops equals the product of their patches3x3 rows with the filter", () => {
-  const image = noise(60, 40);
-  const boxes: Box[] = [{ x: 3, y: 2, width: 30, height: 30 }, {
-    x: 20,
-    y: 9,
-    width: 24,
-    height: 24,
-  }];
-  const crops = cropBoxes(image, boxes, 24);
-  const filter = Float32Array.from({ length: 27 * 5 }, (_, i) => Math.sin(i));
-  const rows = patches3x3(crops, boxes.length, 24);
-  assert.equal(rows.length, boxes.length * 22 * 22 * 27);
-  const [conv, product] = tf.tidy(() => [
-    tf.conv2d(tf.tensor4d(crops, [2, 24, 24, 3]), tf.tensor4d(filter, [3, 3, 3, 5]), 1, "valid")
-      .dataSync(),
-    tf.matMul(tf.tensor2d(rows, [2 * 22 * 22, 27]), tf.tensor2d(filter, [27, 5])).dataSync(),
-  ]);
-  assert.ok(maxDifference(conv, product) < 1e-3);
 });

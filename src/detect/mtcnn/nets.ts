@@ -74,26 +74,15 @@ export function runPNet(x: tf.Tensor4D, w: PNetWeights): tf.Tensor4D {
   ]) as tf.Tensor4D;
 }
 
-/** The first conv as a product with the crops' 3×3 patches, back in `[n, side, side, c]` shape. */
-function patchConv(layer: Layer<tf.Tensor2D>, side: number): Step {
-  return (x) => {
-    const rows = dense(layer)(x);
-    const y = tf.reshape(rows, [-1, side, side, layer.weights.shape[1]]);
-    rows.dispose();
-    return y;
-  };
-}
-
 /**
- * Runs R-Net on the 3×3 patches of a batch of n 24×24 crops `[n·22·22, 27]` (see `patches3x3`):
- * `[n, 6]`.
+ * Runs R-Net on a batch of 24×24 crops `[n, 24, 24, 3]`: `[n, 6]`.
  *
  * @example
- * const rows = runRNet(tf.tensor2d(patches3x3(crops, n, 24), [n * 484, 27]), weights.rnet);
+ * const rows = runRNet(crops, weights.rnet);
  */
-export function runRNet(x: tf.Tensor2D, w: RNetWeights): tf.Tensor2D {
+export function runRNet(x: tf.Tensor4D, w: RNetWeights): tf.Tensor2D {
   return chain(x, [
-    patchConv(w.conv1, 22),
+    conv(w.conv1),
     maxPool(3, "same"),
     conv(w.conv2),
     maxPool(3, "valid"),
@@ -105,15 +94,14 @@ export function runRNet(x: tf.Tensor2D, w: RNetWeights): tf.Tensor2D {
 }
 
 /**
- * Runs O-Net on the 3×3 patches of a batch of n 48×48 crops `[n·46·46, 27]` (see `patches3x3`):
- * `[n, 16]`.
+ * Runs O-Net on a batch of 48×48 crops `[n, 48, 48, 3]`: `[n, 16]`.
  *
  * @example
- * const rows = runONet(tf.tensor2d(patches3x3(crops, n, 48), [n * 2116, 27]), weights.onet);
+ * const rows = runONet(crops, weights.onet);
  */
-export function runONet(x: tf.Tensor2D, w: ONetWeights): tf.Tensor2D {
+export function runONet(x: tf.Tensor4D, w: ONetWeights): tf.Tensor2D {
   return chain(x, [
-    patchConv(w.conv1, 46),
+    conv(w.conv1),
     maxPool(3, "same"),
     conv(w.conv2),
     maxPool(3, "valid"),

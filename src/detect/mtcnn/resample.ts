@@ -180,34 +180,3 @@ export function cropBoxes(
   }
   return out;
 }
-
-/**
- * The 3×3 patches of `count` `side`×`side` RGB crops laid out back to back in `crops`: one row of
- * 27 values `(dy, dx, channel)` per unpadded output position, `[count × (side−2)², 27]`, written
- * into `out` (returned). A first 3×3 conv on 3 channels is then one matrix product, which tfjs-wasm
- * runs about twice as fast as the conv itself (its conv kernel handles 3 channels per tap poorly).
- *
- * @example
- * const rows = patches3x3(cropBoxes(photo, boxes, 24), boxes.length, 24);
- */
-export function patches3x3(
-  crops: Float32Array,
-  count: number,
-  side: number,
-  out = new Float32Array(count * (side - 2) * (side - 2) * 27),
-): Float32Array {
-  const inner = side - 2, stride = side * 3;
-  let o = 0;
-  for (let n = 0; n < count; n++) {
-    const base = n * side * stride;
-    for (let y = 0; y < inner; y++) {
-      for (let x = 0; x < inner; x++) {
-        for (let dy = 0; dy < 3; dy++) {
-          let p = base + (y + dy) * stride + x * 3;
-          for (let k = 0; k < 9; k++) out[o++] = crops[p++];
-        }
-      }
-    }
-  }
-  return out;
-}

@@ -16,7 +16,7 @@ import {
   runPNet,
   runRNet,
 } from "./nets.ts";
-import { cropBoxes, type FloatImage, FloatScratch, patches3x3, pyramidLevel } from "./resample.ts";
+import { cropBoxes, type FloatImage, FloatScratch, pyramidLevel } from "./resample.ts";
 import type { ONetWeights, PNetWeights, RNetWeights } from "./weights.ts";
 
 /** A face candidate passed between stages. */
@@ -35,9 +35,10 @@ const NMS_REFINE = 0.7;
 const NMS_OUTPUT = 0.7;
 /**
  * P-Net input pixels per forward pass: bounds the activations' (and XNNPACK's indirection
- * buffers') memory. Bands overlap by 10 rows (~11% extra work on a 720-px-wide level), yet P-Net
- * ran 2% faster than with bands twice as tall (386 vs 397 ms, best of 7, three 1920-px photos):
- * smaller activations stay in cache.
+ * buffers') memory. Bands overlap by 10 rows (~11% extra work on a 720-px-wide level), yet this
+ * size was the fastest on the six 1920-px npm photos: 120 ms per photo (best of 7; median 132)
+ * against 124 (138) with bands twice as tall and 127 (143) for whole levels, as the activations
+ * stay in cache.
  */
 const BAND_PIXELS = 1 << 16;
 
@@ -160,9 +161,8 @@ export async function proposeFaces(
 }
 
 /**
- * Runs `net` on the 3×3 patches of `side`×`side` crops of `boxes` in chunks of `batchSize` (crops
- * in `scratch` buffer 4, patches in buffer 5); returns its output rows (`columns` values per box)
- * concatenated.
+ * Runs `net` on `side`×`side` crops of `boxes` in chunks of `batchSize` (cropped into `scratch`
+ * buffer 4); returns its output rows (`columns` values per box) concatenated.
  */
 async function runOnCrops(
   image: RgbImage,
@@ -170,20 +170,16 @@ async function runOnCrops(
   side: number,
   batchSize: number,
   columns: number,
-  net: (patches: tf.Tensor2D) => tf.Tensor2D,
+  net: (crops: tf.Tensor4D) => tf.Tensor2D,
   scratch: FloatScratch,
 ): Promise<Float32Array> {
   const rows = new Float32Array(boxes.length * columns);
-  const positions = (side - 2) * (side - 2);
   for (let start = 0; start < boxes.length; start += batchSize) {
     const batch = boxes.slice(start, start + batchSize);
-    const crops = cropBoxes(image, batch, side, scratch.take(4, batch.length * side * side * 3));
-    const patches = tf.tensor2d(
-      patches3x3(crops, batch.length, side, scratch.take(5, batch.length * positions * 27)),
-      [batch.length * positions, 27],
-    );
-    const output = net(patches);
-    patches.dispose();
+    const buffer = scratch.take(4, batch.length * side * side * 3);
+    const crops = tf.tensor4d(cropBoxes(image, batch, side, buffer), [batch.length, side, side, 3]);
+    const output = net(crops);
+    crops.dispose();
     rows.set(await output.data() as Float32Array, start * columns);
     output.dispose();
   }

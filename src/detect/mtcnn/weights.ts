@@ -37,8 +37,7 @@ export interface PNetWeights {
 
 /** R-Net (24×24 refinement net). */
 export interface RNetWeights {
-  /** The first 3×3 conv as a matrix `[27, 28]` over 3×3 patches (see `patches3x3`). */
-  conv1: Layer<tf.Tensor2D>;
+  conv1: Layer<tf.Tensor4D>;
   conv2: Layer<tf.Tensor4D>;
   conv3: Layer<tf.Tensor4D>;
   fc: Layer<tf.Tensor2D>;
@@ -48,8 +47,7 @@ export interface RNetWeights {
 
 /** O-Net (48×48 output net, with five landmarks). */
 export interface ONetWeights {
-  /** The first 3×3 conv as a matrix `[27, 32]` over 3×3 patches (see `patches3x3`). */
-  conv1: Layer<tf.Tensor2D>;
+  conv1: Layer<tf.Tensor4D>;
   conv2: Layer<tf.Tensor4D>;
   conv3: Layer<tf.Tensor4D>;
   conv4: Layer<tf.Tensor4D>;
@@ -111,14 +109,6 @@ export function loadMtcnnWeights(): MtcnnWeights {
     tf.dispose([layer.weights, layer.bias]);
     return { ...layer, ...folded };
   };
-  /** A first conv as the matrix `[kh·kw·cin, cout]` that multiplies its input's patches. */
-  const patchMatrix = (layer: Layer<tf.Tensor4D>): Layer<tf.Tensor2D> => {
-    const [kh, kw, cin, cout] = layer.weights.shape;
-    // A fresh tensor, not a reshape: a reshape shares the 4-D data and its recorded shape.
-    const weights = tf.tensor2d(layer.weights.dataSync(), [kh * kw * cin, cout]);
-    layer.weights.dispose();
-    return { ...layer, weights };
-  };
   const dense = (net: string, name: string, prelu?: string): Layer<tf.Tensor2D> => ({
     weights: take(`${net}/${name}/weights`),
     bias: take(`${net}/${name}/bias`),
@@ -160,14 +150,14 @@ export function loadMtcnnWeights(): MtcnnWeights {
       head: joined([upright("pnet", "conv4_1"), upright("pnet", "conv4_2")]),
     },
     rnet: {
-      conv1: patchMatrix(rawInput("rnet")),
+      conv1: rawInput("rnet"),
       conv2: upright("rnet", "conv2", "prelu2_alpha"),
       conv3: upright("rnet", "conv3", "prelu3_alpha"),
       fc: uprightDense("rnet", 3, "prelu4_alpha"),
       head: joined([dense("rnet", "fc2_1"), dense("rnet", "fc2_2")]),
     },
     onet: {
-      conv1: patchMatrix(rawInput("onet")),
+      conv1: rawInput("onet"),
       conv2: upright("onet", "conv2", "prelu2_alpha"),
       conv3: upright("onet", "conv3", "prelu3_alpha"),
       conv4: upright("onet", "conv4", "prelu4_alpha"),
