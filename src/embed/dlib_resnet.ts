@@ -224,27 +224,43 @@ function conv(x: tf.Tensor4D, layer: ConvLayer, stride: 1 | 2, relu: boolean): t
   });
 }
 
-/** The ResNet forward pass: `[n, 150, 150, 3]` normalised input to `[n, 128]` raw embeddings. */
+/**
+ * The ResNet forward pass: `[n, 150, 150, 3]` normalised input to `[n, 128]` raw embeddings.
+ * Each activation is freed as soon as the layers that read it have run (not at the end of the
+ * pass), so the WASM heap holds a few activations at a time instead of all ~70.
+ */
 function forward(net: Network, input: tf.Tensor4D): tf.Tensor2D {
-  let x = conv(input, net.stem, 2, true);
-  x = tf.maxPool(x, 3, 2, "valid");
+  let x = consume(conv(input, net.stem, 2, true), (s) => tf.maxPool(s, 3, 2, "valid"));
   for (const block of net.blocks) {
-    let h = conv(conv(x, block.conv1, block.down ? 2 : 1, true), block.conv2, 1, false);
+    const stride = block.down ? 2 : 1;
+    let h = consume(conv(x, block.conv1, stride, true), (a) => conv(a, block.conv2, 1, false));
     let shortcut = x;
     if (block.down) {
       shortcut = poolShortcut(x, h.shape[3]);
-      h = padBottomRight(h, shortcut.shape[1], shortcut.shape[2]);
+      h = consume(h, (t) => padBottomRight(t, shortcut.shape[1], shortcut.shape[2]));
     }
-    x = tf.relu(tf.add(h, shortcut));
+    const sum = tf.add(h, shortcut);
+    for (const t of new Set([h, shortcut, x])) t.dispose();
+    x = consume(sum, (t) => tf.relu(t) as tf.Tensor4D);
   }
-  return tf.matMul(tf.mean(x, [1, 2]) as tf.Tensor2D, net.fc);
+  const pooled = consume(x, (t) => tf.mean(t, [1, 2]) as tf.Tensor2D);
+  return consume(pooled, (p) => tf.matMul(p, net.fc));
+}
+
+/** `f(x)`, then `x` disposed unless `f` returned it (x is an intermediate nothing else reads). */
+function consume<T extends tf.Tensor, R extends tf.Tensor>(x: T, f: (x: T) => R): R {
+  const y = f(x);
+  if ((y as tf.Tensor) !== x) x.dispose();
+  return y;
 }
 
 /** The down-sampling shortcut: a 2×2 average pool with zero channels appended up to `channels`. */
 function poolShortcut(x: tf.Tensor4D, channels: number): tf.Tensor4D {
-  const pooled = tf.avgPool(x, 2, 2, "valid");
-  const extra = channels - pooled.shape[3];
-  return extra > 0 ? tf.pad(pooled, [[0, 0], [0, 0], [0, 0], [0, extra]]) : pooled;
+  const extra = channels - x.shape[3];
+  return consume(
+    tf.avgPool(x, 2, 2, "valid"),
+    (pooled) => extra > 0 ? tf.pad(pooled, [[0, 0], [0, 0], [0, 0], [0, extra]]) : pooled,
+  );
 }
 
 /**

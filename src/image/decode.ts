@@ -11,6 +11,7 @@ import { decodeGifPixels, readGifHeader } from "./gif.ts";
 import { largestIcoImage } from "./ico.ts";
 import { decodeJpegPixels, readJpegHeader } from "./jpeg.ts";
 import { applyOrientation } from "./orientation.ts";
+import type { PixelScratch } from "./pixel_scratch.ts";
 import { decodePngPixels, readPngHeader } from "./png.ts";
 import { decodeTiffPixels, readTiffSize } from "./tiff.ts";
 import { guardTrap } from "./wasm.ts";
@@ -25,6 +26,11 @@ export const DEFAULT_MAX_PIXELS = 50_000_000;
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (default {@link DEFAULT_MAX_PIXELS}). */
   maxPixels?: number;
+  /**
+   * Decode JPEG pixels into this reused buffer instead of a fresh one: the image returned may then
+   * share it, so it is only valid until the scratch's next use.
+   */
+  scratch?: PixelScratch;
 }
 
 /** A format, the size its header declares, and how to decode its pixels. */
@@ -51,7 +57,7 @@ interface Probe {
  * const image = decodeImage(await Deno.readFile("group.jpg"), { maxPixels: 80_000_000 });
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): RgbImage {
-  const probe = probeImage(bytes);
+  const probe = probeImage(bytes, options.scratch);
   const limit = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (probe.width * probe.height > limit || probe.decodedPixels > limit) {
     const { width, height } = probe;
@@ -89,15 +95,15 @@ export function readImageSize(
   return { format, width, height };
 }
 
-function probeImage(bytes: Uint8Array): Probe {
+function probeImage(bytes: Uint8Array, scratch?: PixelScratch): Probe {
   if (bytes.length === 0) throw new ImageError("empty file");
   const format = sniffFormat(bytes);
   if (format === null) throw new ImageError("not an image (unknown format)");
   if (!isDecodable(format)) throw new ImageError(`unsupported format: ${format}`);
-  return guardTrap(`corrupt ${format.toUpperCase()}`, () => probeFormat(bytes, format));
+  return guardTrap(`corrupt ${format.toUpperCase()}`, () => probeFormat(bytes, format, scratch));
 }
 
-function probeFormat(bytes: Uint8Array, format: DecodableFormat): Probe {
+function probeFormat(bytes: Uint8Array, format: DecodableFormat, scratch?: PixelScratch): Probe {
   const probe = (width: number, height: number, decode: () => RgbImage): Probe => ({
     format,
     width,
@@ -108,7 +114,7 @@ function probeFormat(bytes: Uint8Array, format: DecodableFormat): Probe {
   switch (format) {
     case "jpeg": {
       const header = readJpegHeader(bytes);
-      return probe(header.width, header.height, () => decodeJpegPixels(bytes, header));
+      return probe(header.width, header.height, () => decodeJpegPixels(bytes, header, scratch));
     }
     case "png": {
       const header = readPngHeader(bytes);

@@ -2,6 +2,7 @@
 import jpegWasm from "../../models/imagescript-jpeg.wasm" with { type: "bytes" };
 import type { RgbImage } from "../types.ts";
 import { ImageError } from "./errors.ts";
+import type { PixelScratch } from "./pixel_scratch.ts";
 import { copyIn, copyOut, guardTrap, withReusedInstance } from "./wasm.ts";
 
 /** What the JPEG markers before the first scan say. */
@@ -74,9 +75,14 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
  * Decodes a baseline or progressive JPEG to RGB. Greyscale is replicated to three channels; CMYK
  * and YCCK (as Adobe writes them) are converted with R = (255-C)(255-K)/255 (likewise G, B), no
  * colour profile. A file cut short (no EOI marker after the scans) is `truncated JPEG`. EXIF
- * orientation is NOT applied here (see `decodeImage`).
+ * orientation is NOT applied here (see `decodeImage`). With `scratch`, the decoder's output is
+ * copied into its buffer (an RGB image's data is then that buffer, valid until its next use).
  */
-export function decodeJpegPixels(bytes: Uint8Array, header: JpegHeader): RgbImage {
+export function decodeJpegPixels(
+  bytes: Uint8Array,
+  header: JpegHeader,
+  scratch?: PixelScratch,
+): RgbImage {
   if (!reachesEoi(bytes, header.scanOffset)) throw new ImageError("truncated JPEG");
   jpegModule ??= new WebAssembly.Module(jpegWasm);
   const failure = header.precision === 8
@@ -94,7 +100,7 @@ export function decodeJpegPixels(bytes: Uint8Array, header: JpegHeader): RgbImag
             width: wasm.decode_width(frame),
             height: wasm.decode_height(frame),
             format: wasm.decode_format(frame),
-            raw: copyOut(wasm, wasm.decode_buffer(frame), wasm.wlen()),
+            raw: copyOut(wasm, wasm.decode_buffer(frame), wasm.wlen(), scratch),
           };
         } finally {
           wasm.decode_free(frame);

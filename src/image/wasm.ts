@@ -3,6 +3,7 @@
  * the JPEG hot path) an instance reused while it stays small.
  */
 import { ImageError } from "./errors.ts";
+import type { PixelScratch } from "./pixel_scratch.ts";
 
 /** The exports every imagescript codec has, plus its own functions. */
 export type CodecExports = Record<string, (...args: number[]) => number> & {
@@ -57,9 +58,21 @@ export function copyIn(wasm: CodecExports, bytes: Uint8Array): number {
   return ptr;
 }
 
-/** Copies `length` bytes at `ptr` out of the instance's memory. */
-export function copyOut(wasm: CodecExports, ptr: number, length: number): Uint8Array {
-  return new Uint8Array(wasm.memory.buffer, ptr, length).slice();
+/**
+ * Copies `length` bytes at `ptr` out of the instance's memory: into a fresh array, or into
+ * `scratch`'s reused buffer when given.
+ */
+export function copyOut(
+  wasm: CodecExports,
+  ptr: number,
+  length: number,
+  scratch?: PixelScratch,
+): Uint8Array {
+  const bytes = new Uint8Array(wasm.memory.buffer, ptr, length);
+  if (!scratch) return bytes.slice();
+  const out = scratch.take(length);
+  out.set(bytes);
+  return out;
 }
 
 /**

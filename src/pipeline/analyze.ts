@@ -4,6 +4,7 @@
  * pick faces, align each onto the embedder's template, embed. Knows nothing of the CLI.
  */
 import { decodeImage } from "../image/decode.ts";
+import type { PixelScratch } from "../image/pixel_scratch.ts";
 import { shrinkByBlocks } from "../image/resize.ts";
 import { alignFace } from "../embed/align.ts";
 import { padEdges } from "../image/pad.ts";
@@ -159,7 +160,8 @@ export function pickFaces<F extends DetectedFace>(
 
 /**
  * Decodes, detects, picks and (with an embedder) aligns and embeds every face of one image.
- * Throws the decoder's error for unreadable images.
+ * Throws the decoder's error for unreadable images. With `scratch` (reused across a run's images,
+ * never by two analyses at once) a JPEG is decoded into its buffer, unless the image is kept.
  *
  * @example
  * const r = await analyzeImage(bytes, { detector, embedder }, { minFace: 20, maxPixels: 5e7,
@@ -169,8 +171,12 @@ export async function analyzeImage(
   bytes: Uint8Array,
   models: { detector: Detector; embedder?: Embedder },
   options: AnalyzeOptions,
+  scratch?: PixelScratch,
 ): Promise<AnalyzedImage> {
-  const image = decodeImage(bytes, { maxPixels: options.maxPixels });
+  const image = decodeImage(bytes, {
+    maxPixels: options.maxPixels,
+    scratch: options.keepImage ? undefined : scratch,
+  });
   const minFace = resolveMinFace(options.minFace, image);
   const detected = await detectFaces(image, models.detector, minFace);
   const faces: AnalyzedFace[] = pickFaces(detected, options.pick, image);

@@ -7,6 +7,7 @@ import { analyzeImage } from "./analyze.ts";
 import { loadDetector, loadEmbedder } from "./models.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_pool.ts";
 import type { Detector, Embedder } from "../types.ts";
+import { PixelScratch } from "../image/pixel_scratch.ts";
 
 /** The parts of the worker global scope used here. */
 interface WorkerScope {
@@ -16,6 +17,8 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 let models: Promise<{ detector: Detector; embedder?: Embedder }> | null = null;
+/** Decoded pixels, reused image after image (this worker analyses one at a time). */
+const scratch = new PixelScratch();
 
 /** Every distinct buffer under the result's pixel and embedding arrays, to transfer, not copy. */
 function buffersOf(reply: WorkerReply): ArrayBuffer[] {
@@ -50,7 +53,7 @@ scope.onmessage = async ({ data: request }) => {
       reply = {
         type: "result",
         id: request.id,
-        result: await analyzeImage(request.bytes, await models, request.options),
+        result: await analyzeImage(request.bytes, await models, request.options, scratch),
       };
     }
   } catch (e) {

@@ -8,6 +8,7 @@ import type { Embedder } from "../types.ts";
 import type { GraphEmbedderOptions } from "../embed/graph_model.ts";
 import { type AnalyzedImage, analyzeImage, type AnalyzeOptions } from "./analyze.ts";
 import { type DetectorName, loadDetector, loadEmbedder } from "./models.ts";
+import { PixelScratch } from "../image/pixel_scratch.ts";
 
 /** Which models to load. */
 export interface ModelChoice {
@@ -67,13 +68,17 @@ export async function createAnalyzer(models: ModelChoice, jobs: number): Promise
 async function inProcess(choice: ModelChoice): Promise<Analyzer> {
   const detector = await loadDetector(choice.detector);
   const embedder = choice.embed ? await loadEmbedder(choice.graph) : undefined;
-  // One image at a time, as in a worker: callers may read ahead, images never interleave.
+  // One image at a time, as in a worker: callers may read ahead, images never interleave (so
+  // they can share one decode buffer).
   let queue: Promise<unknown> = Promise.resolve();
+  const scratch = new PixelScratch();
   return {
     jobs: 1,
     embedder,
     analyze(bytes, options) {
-      const result = queue.then(() => analyzeImage(bytes, { detector, embedder }, options));
+      const result = queue.then(() =>
+        analyzeImage(bytes, { detector, embedder }, options, scratch)
+      );
       queue = result.catch(() => {});
       return result;
     },
