@@ -7,7 +7,9 @@ import {
 } from "../../src/image/decode.ts";
 import { ImageError } from "../../src/image/errors.ts";
 import { encodePng } from "../../src/image/encode_png.ts";
+import { PIXEL_SCRATCH_MAX_BYTES, PixelScratch } from "../../src/image/pixel_scratch.ts";
 import type { RgbImage } from "../../src/types.ts";
+import { writeJpeg, ycbcrPlanes } from "../robustness/jpeg_writer.ts";
 import { concat, pngHeaderOnly, writeBmp, writeGif, writeIco, writeTiff } from "./builders.ts";
 
 const sample = Deno.readFileSync(new URL("../fixtures/npm/sample1.jpg", import.meta.url));
@@ -34,6 +36,41 @@ Deno.test("JPEG: sample1 decodes to 1920x1280 RGB with known pixels (as libjpeg-
   assert.deepEqual(pixel(image, 960, 640), [124, 84, 58]);
   assert.deepEqual(pixel(image, 1919, 1279), [23, 15, 13]);
 });
+
+Deno.test("JPEG into a reused PixelScratch: same pixels as a fresh decode, one buffer reused", () => {
+  const scratch = new PixelScratch();
+  const fresh = decodeImage(sample);
+  const first = decodeImage(sample, { scratch });
+  assert.deepEqual(first.data, fresh.data);
+  const small = encodeJpegLike();
+  const second = decodeImage(small, { scratch });
+  // The smaller image lands in the same memory, so the first image's pixels are overwritten.
+  assert.equal(second.data.buffer, first.data.buffer);
+  assert.deepEqual(second.data, decodeImage(small).data);
+  // Above the cap a buffer of its own: the kept one does not grow to a huge photo's size.
+  assert.notEqual(scratch.take(PIXEL_SCRATCH_MAX_BYTES + 1).buffer, first.data.buffer);
+  assert.equal(scratch.take(16).buffer, first.data.buffer);
+});
+
+/** sample1's top-left 64x48 corner as a baseline JPEG (written by the test JPEG writer). */
+function encodeJpegLike(): Uint8Array {
+  const image = decodeImage(sample);
+  const width = 64, height = 48;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    data.set(
+      image.data.subarray(y * image.width * 3, (y * image.width + width) * 3),
+      y * width * 3,
+    );
+  }
+  const corner = { width, height, data };
+  return writeJpeg({
+    width,
+    height,
+    planes: ycbcrPlanes(corner),
+    sampling: [[1, 1], [1, 1], [1, 1]],
+  });
+}
 
 Deno.test("decodeJpeg keeps working for JPEGs and refuses other formats", () => {
   const image = decodeJpeg(sample);
