@@ -23,7 +23,7 @@
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import manifest from "../models/manifest.json" with { type: "json" };
-import { BINARY_PERMISSIONS } from "./permissions.ts";
+import { BINARY_PERMISSIONS, BINARY_V8_FLAGS } from "./permissions.ts";
 
 /** The targets `compile:all` builds and a release ships. */
 export const TARGETS = [
@@ -72,7 +72,8 @@ export function binaryName(target: string, withTarget: boolean): string {
 
 /**
  * The `deno compile` arguments for one target: managed npm pruned to the graph, the worker modules
- * included, `excludes` (absolute paths) left out, `--no-prompt` and exactly `BINARY_PERMISSIONS`.
+ * included, `excludes` (absolute paths) left out, `--no-prompt`, `BINARY_V8_FLAGS` and exactly
+ * `BINARY_PERMISSIONS`.
  *
  * @example
  * compileArgs("aarch64-apple-darwin", "dist/faceprint-aarch64-apple-darwin", []);
@@ -85,6 +86,7 @@ export function compileArgs(target: string, output: string, excludes: string[]):
     ...WORKER_MODULES.flatMap((path) => ["--include", path]),
     ...excludes.flatMap((path) => ["--exclude", path]),
     "--no-prompt",
+    BINARY_V8_FLAGS,
     ...BINARY_PERMISSIONS,
     "--target",
     target,

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { compileArgs } from "../../tasks/compile.ts";
-import { BINARY_PERMISSIONS, RUN_FLAGS } from "../../tasks/permissions.ts";
+import { BINARY_PERMISSIONS, BINARY_V8_FLAGS, RUN_FLAGS } from "../../tasks/permissions.ts";
 import { MAIN } from "../cli/run_cli.ts";
 import { encodePng } from "../../src/image/encode_png.ts";
 import { sampleScene, withTempDir } from "./helpers.ts";
@@ -87,6 +87,14 @@ Deno.test("the binary is compiled with read and write permissions only, and neve
   assert.deepEqual(granting, ["--allow-read", "--allow-write"]);
   assert.ok(args.includes("--no-prompt"));
   assert.deepEqual(RUN_FLAGS.filter((a) => a.startsWith("--allow")), [...BINARY_PERMISSIONS]);
+});
+
+Deno.test("deno task faceprint, the tests and the binary run with the same flags", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const task = (config.tasks.faceprint.command as string).split(" ");
+  assert.deepEqual(task.slice(2, -1), [...RUN_FLAGS]);
+  const args = compileArgs("x86_64-unknown-linux-gnu", "dist/faceprint", []);
+  assert.ok(args.includes(BINARY_V8_FLAGS));
 });
 
 Deno.test("the CLI reads no environment: the same output with a hostile environment or none", () =>
