@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import { expectedFaces, imageSet, type Labelled, ROOT } from "./bench/images.ts";
 import { measure, type MeasuredRun } from "./bench/process.ts";
 import { formatSpread, round, type Spread, spread } from "./bench/stats.ts";
-import { RUN_FLAGS } from "./permissions.ts";
+import { BINARY_V8_FLAGS, RUN_FLAGS } from "./permissions.ts";
 
 const MAIN = new URL("src/main.ts", ROOT).pathname;
 const PEER = new URL("tasks/peer/", ROOT);
@@ -366,6 +366,7 @@ async function main(args: string[]): Promise<number> {
     const profileOut = `${tmp}/profile.json`;
     const profileRun = await measure(Deno.execPath(), [
       "run",
+      BINARY_V8_FLAGS,
       "--allow-read",
       "--allow-write",
       new URL("tasks/bench/profile.ts", ROOT).pathname,
@@ -391,6 +392,7 @@ async function main(args: string[]): Promise<number> {
     check(
       await measure(Deno.execPath(), [
         "run",
+        BINARY_V8_FLAGS,
         "-A",
         new URL("tasks/bench/ablations.ts", ROOT).pathname,
         "--images",
