@@ -58,20 +58,14 @@ function maxPool(size: number, pad: "same" | "valid"): Step {
 const flatten: Step = (x) => tf.reshape(x, [x.shape[0], -1]);
 
 /**
- * Runs P-Net over a whole image `[1, H, W, 3]` (H, W ≥ 12): `[1, h, w, 6]`, one cell per 12×12
- * window at stride 2.
+ * Runs the rest of P-Net on its first layer's pooled output `[1, h, w, 10]` (h, w ≥ 5; see
+ * pnet_first_layer.ts): `[1, h − 4, w − 4, 6]`, one cell per 12×12 window of the image at stride 2.
  *
  * @example
- * const cells = runPNet(tf.tensor4d(level, [1, h, w, 3]), weights.pnet);
+ * const cells = runPNetTail(tf.tensor4d(pooled.data, [1, pooled.height, pooled.width, 10]), w.pnet);
  */
-export function runPNet(x: tf.Tensor4D, w: PNetWeights): tf.Tensor4D {
-  return chain(x, [
-    conv(w.conv1),
-    maxPool(2, "same"),
-    conv(w.conv2),
-    conv(w.conv3),
-    conv(w.head),
-  ]) as tf.Tensor4D;
+export function runPNetTail(x: tf.Tensor4D, w: PNetWeights): tf.Tensor4D {
+  return chain(x, [conv(w.conv2), conv(w.conv3), conv(w.head)]) as tf.Tensor4D;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   PNET_OUTPUTS,
   RNET_OUTPUTS,
   runONet,
-  runPNet,
+  runPNetTail,
   runRNet,
 } from "./nets.ts";
 import { cropBoxes, type FloatImage, FloatScratch, pyramidLevel } from "./resample.ts";
@@ -79,8 +79,10 @@ interface Cell {
 
 /**
  * Runs P-Net over one pyramid level and returns the cells scoring at least `threshold`. The level
- * goes in horizontal bands of about `BAND_PIXELS` pixels: bands start on even rows and overlap by
- * 10 rows, so the cells equal those of a single pass while the activations stay small.
+ * goes in horizontal bands of about `BAND_PIXELS` pixels: each band's first layer runs on its own
+ * kernel (pnet_first_layer.ts), giving whole rows of the pooled map, and the rest of the net in
+ * tfjs. Bands overlap by the 4 pooled rows the two 3×3 convs need, so the cells equal those of a
+ * single pass while the activations stay small.
  */
 async function scoreCells(
   level: FloatImage,
@@ -88,17 +90,22 @@ async function scoreCells(
   weights: PNetWeights,
 ): Promise<Cell[]> {
   const { width, height } = level;
-  const bandRows = Math.max(CELL, 2 * Math.floor(BAND_PIXELS / width / 2));
+  const pooledRows = Math.ceil((height - 2) / 2);
+  const bandRows = Math.max(CELL / STRIDE, Math.floor(BAND_PIXELS / 4 / (width >> 1)));
   // p >= threshold  <=>  l1 - l0 >= logit(threshold): most cells need no exp().
   const minLogit = Math.log(threshold / (1 - threshold));
   const cells: Cell[] = [];
-  for (let top = 0;; top += bandRows - (CELL - STRIDE)) {
-    const rows = Math.min(bandRows, height - top);
-    const input = tf.tensor4d(
-      level.data.subarray(top * width * 3, (top + rows) * width * 3),
-      [1, rows, width, 3],
-    );
-    const output = runPNet(input, weights);
+  for (let top = 0;; top += bandRows - 4) {
+    const rows = Math.min(bandRows, pooledRows - top);
+    // Pooled rows [top, top + rows) need level rows [2·top, 2·(top + rows) + 2).
+    const last = Math.min(height, 2 * (top + rows) + 2);
+    const pooled = weights.conv1.run({
+      width,
+      height: last - 2 * top,
+      data: level.data.subarray(2 * top * width * 3, last * width * 3),
+    });
+    const input = tf.tensor4d(pooled.data, [1, pooled.height, pooled.width, 10]);
+    const output = runPNetTail(input, weights);
     input.dispose();
     const cols = output.shape[2];
     const map = await output.data() as Float32Array;
@@ -109,13 +116,13 @@ async function scoreCells(
       if (score < threshold) continue;
       const row = Math.floor(i / cols);
       cells.push({
-        row: top / STRIDE + row,
+        row: top + row,
         col: i - row * cols,
         score,
         offsets: map.subarray(at + 2, at + 6),
       });
     }
-    if (top + rows >= height) return cells;
+    if (top + rows >= pooledRows) return cells;
   }
 }
 

@@ -18,6 +18,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import shard from "../../../models/mtcnn_model-shard1" with { type: "bytes" };
 import manifest from "../../../models/mtcnn_model-weights_manifest.json" with { type: "json" };
+import { PNetFirstLayer } from "./pnet_first_layer.ts";
 
 /** A layer `y = prelu(x · W + b)` (conv or dense); no `alpha` means no activation. */
 export interface Layer<W extends tf.Tensor> {
@@ -28,7 +29,8 @@ export interface Layer<W extends tf.Tensor> {
 
 /** P-Net (12×12 proposal net, fully convolutional). */
 export interface PNetWeights {
-  conv1: Layer<tf.Tensor4D>;
+  /** The first conv with its PReLU and 2×2 max pooling, on faceprint's own WASM kernel. */
+  conv1: PNetFirstLayer;
   conv2: Layer<tf.Tensor4D>;
   conv3: Layer<tf.Tensor4D>;
   /** Face logits (2) and box offsets (4) in one 1×1 conv: `[1, 1, 32, 6]`. */
@@ -109,6 +111,17 @@ export function loadMtcnnWeights(): MtcnnWeights {
     tf.dispose([layer.weights, layer.bias]);
     return { ...layer, ...folded };
   };
+  /** P-Net's first layer moved onto its kernel (the tensors are freed). */
+  const firstLayer = (layer: Layer<tf.Tensor4D>): PNetFirstLayer => {
+    const values = (t: tf.Tensor) => t.dataSync() as Float32Array;
+    const moved = new PNetFirstLayer(
+      values(layer.weights),
+      values(layer.bias),
+      values(layer.alpha!),
+    );
+    tf.dispose([layer.weights, layer.bias, layer.alpha!]);
+    return moved;
+  };
   const dense = (net: string, name: string, prelu?: string): Layer<tf.Tensor2D> => ({
     weights: take(`${net}/${name}/weights`),
     bias: take(`${net}/${name}/bias`),
@@ -144,7 +157,7 @@ export function loadMtcnnWeights(): MtcnnWeights {
   };
   return {
     pnet: {
-      conv1: rawInput("pnet"),
+      conv1: firstLayer(rawInput("pnet")),
       conv2: upright("pnet", "conv2", "prelu2_alpha"),
       conv3: upright("pnet", "conv3", "prelu3_alpha"),
       head: joined([upright("pnet", "conv4_1"), upright("pnet", "conv4_2")]),
