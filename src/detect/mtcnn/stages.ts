@@ -34,11 +34,10 @@ const NMS_ACROSS_SCALES = 0.7;
 const NMS_REFINE = 0.7;
 const NMS_OUTPUT = 0.7;
 /**
- * P-Net input pixels per forward pass: bounds the activations' (and XNNPACK's indirection
- * buffers') memory. Bands overlap by 10 rows (~11% extra work on a 720-px-wide level), yet this
- * size was the fastest on the six 1920-px npm photos: 120 ms per photo (best of 7; median 132)
- * against 124 (138) with bands twice as tall and 127 (143) for whole levels, as the activations
- * stay in cache.
+ * Level pixels per P-Net band: bounds the activations' (and XNNPACK's indirection buffers')
+ * memory. Bands overlap by 4 rows of the pooled map. From 32K to 256K pixels per band P-Net ran
+ * equally fast (104–112 ms per 1920-px npm photo, best of 7), so this is the smallest size whose
+ * overlap stays under ~10% on a 720-px-wide level.
  */
 const BAND_PIXELS = 1 << 16;
 
