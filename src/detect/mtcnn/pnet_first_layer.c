@@ -2,7 +2,8 @@
 // then 2x2 max pooling at stride 2 with TensorFlow's "same" padding (windows cut short at the
 // bottom and right edges). tfjs-wasm runs this conv at a third of its usual speed (3 input
 // channels per tap and 10 outputs fit its kernels badly); here the 10 channels are three 4-lane
-// accumulators and each input value is broadcast once per tap.
+// accumulators, each input value is broadcast once per tap, and the four conv outputs of a pooling
+// window share each weight load.
 //
 // Build (committed output: pnet_first_layer.wasm): deno task wasm
 //
