@@ -1,7 +1,7 @@
 /** RGB image to PNG bytes (8-bit truecolour, Paeth-filtered rows, zlib via `node:zlib`). */
 import { deflateSync } from "node:zlib";
 import type { RgbImage } from "../types.ts";
-import { concatBytes } from "./png.ts";
+import { concatBytes, paeth } from "./png.ts";
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 let crcTable: Uint32Array | null = null;
@@ -28,16 +28,9 @@ export function encodePng(image: RgbImage, level = 6): Uint8Array {
     }
     for (let i = 0; i < 3; i++) filtered[o + i] = data[row + i] - data[row + i - rowBytes];
     for (let i = 3; i < rowBytes; i++) {
-      const a = data[row + i - 3];
-      const b = data[row + i - rowBytes];
-      const c = data[row + i - rowBytes - 3];
-      let pa = b - c;
-      let pb = a - c;
-      let pc = pa + pb;
-      if (pa < 0) pa = -pa;
-      if (pb < 0) pb = -pb;
-      if (pc < 0) pc = -pc;
-      filtered[o + i] = data[row + i] - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+      const at = row + i;
+      filtered[o + i] = data[at] -
+        paeth(data[at - 3], data[at - rowBytes], data[at - rowBytes - 3]);
     }
   }
   const header = new Uint8Array(13);

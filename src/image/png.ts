@@ -179,20 +179,22 @@ function unfilter(buf: Uint8Array, at: number, rowBytes: number, bpp: number, fi
     const firstEnd = Math.min(row + bpp, end);
     for (let i = row; i < firstEnd; i++) buf[i] += buf[i - up];
     for (let i = firstEnd; i < end; i++) {
-      const a = buf[i - bpp];
-      const b = buf[i - up];
-      const c = buf[i - up - bpp];
-      let pa = b - c;
-      let pb = a - c;
-      let pc = pa + pb;
-      if (pa < 0) pa = -pa;
-      if (pb < 0) pb = -pb;
-      if (pc < 0) pc = -pc;
-      buf[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      buf[i] += paeth(buf[i - bpp], buf[i - up], buf[i - up - bpp]);
     }
   } else {
     throw new ImageError(`corrupt PNG (filter type ${filter})`);
   }
+}
+
+/**
+ * PNG's Paeth predictor of a byte from its left (`a`), upper (`b`) and upper-left (`c`) neighbours.
+ *
+ * @example
+ * paeth(10, 20, 15); // 15
+ */
+export function paeth(a: number, b: number, c: number): number {
+  const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 /** Turns unfiltered rows of any colour type and depth into RGB, alpha over white. */
