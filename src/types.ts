@@ -68,5 +68,23 @@ export interface Embedder {
   readonly size: number;
   /** Side of the square input chip in pixels. */
   readonly inputSize: number;
+  /** Where the five landmarks go in the chip (pixels), in {@link Landmarks} order. */
+  readonly template: readonly Point[];
   embed(chips: RgbImage[], options: EmbedOptions): Promise<Float32Array[]>;
+}
+
+/**
+ * What the pipeline embeds faces with: one model, or several fused. Each face is aligned onto
+ * every part's template and embedded by it; the face's vector is the concatenation of the parts'
+ * unit vectors, each scaled by 1/√(number of parts), so it is a unit vector too and Euclidean
+ * distance works unchanged (squared, it is the mean of the parts' squared distances).
+ */
+export interface FaceEmbedder {
+  /** Stable name stamped into galleries, e.g. "dlib-resnet-v1" or "fused-v1". */
+  readonly name: string;
+  /** sha256 of the weights (for several parts: of their hashes joined). */
+  readonly hash: string;
+  /** Length of the fused vector (the sum of the parts' sizes). */
+  readonly size: number;
+  readonly parts: readonly Embedder[];
 }

@@ -513,10 +513,17 @@ function table(r: any): string {
     `${p.summary.medianMs.detect}, align ${p.summary.medianMs.align}, embed ` +
     `${p.summary.medianMs.embed}; per face: embed ${p.summary.perFaceMs.embed}, SVM ` +
     `${p.summary.perFaceMs.svm}; peak RSS ${Math.round(p.memory.peakRssMiB)} MiB`,
-    `GFLOP/s: conv2d peak ${e.peakConvGflops}; embedder ${e.embedderGflops.batch1} (batch 1), ` +
-    `${e.embedderGflops.batch16} (batch 16) = ${
-      Math.round(e.embedderShareOfPeak * 100)
-    }% of peak; ` +
+    `GFLOP/s: conv2d peak ${e.peakConvGflops}; ` +
+    Object.entries(
+      e.embedderParts as Record<
+        string,
+        { batch1: number; batch16: number; share: number; msPerFace: number }
+      >,
+    ).map(([name, part]) =>
+      `${name} ${part.batch1} (batch 1), ${part.batch16} (batch 16) = ${
+        Math.round(part.share * 100)
+      }% of peak, ${part.msPerFace} ms/face; `
+    ).join("") +
     `MTCNN ${e.mtcnn.gflops.all} = ${Math.round(e.mtcnn.shareOfPeak * 100)}% ` +
     `(P ${e.mtcnn.gflops.pnet}, R ${e.mtcnn.gflops.rnet}, O ${e.mtcnn.gflops.onet})`,
   ];

@@ -104,7 +104,8 @@ async function loadDetectKit(seeds: Seed[]): Promise<DetectKit> {
   const { loadDetector, loadEmbedder } = await import("../src/pipeline/models.ts");
   const { analyzeImage } = await import("../src/pipeline/analyze.ts");
   const detector = await loadDetector("mtcnn");
-  const embedder = await loadEmbedder();
+  const { DEFAULT_EMBEDDER } = await import("../src/cli/face_options.ts");
+  const embedder = await loadEmbedder({ kind: "builtin", name: DEFAULT_EMBEDDER });
   const analyze = async (bytes: Uint8Array, embed: boolean) => {
     const result = await analyzeImage(bytes, { detector, embedder: embed ? embedder : undefined }, {
       minFace: "auto",

@@ -38,7 +38,8 @@ async function work(settings: Settings, post: (message: Message) => void): Promi
   const { loadDetector, loadEmbedder } = await import("../src/pipeline/models.ts");
   const { analyzeImage } = await import("../src/pipeline/analyze.ts");
   const detector = await loadDetector("mtcnn");
-  const embedder = await loadEmbedder();
+  const { DEFAULT_EMBEDDER } = await import("../src/cli/face_options.ts");
+  const embedder = await loadEmbedder({ kind: "builtin", name: DEFAULT_EMBEDDER });
 
   const originals: { name: string; bytes: Uint8Array }[] = [];
   for (let n = 1; n <= 6; n++) {

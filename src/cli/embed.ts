@@ -1,13 +1,24 @@
 /** `faceprint embed`: faces plus their 128-d embeddings. */
 import { FACE_FLAGS_HELP } from "./face_options.ts";
 import { runScan } from "./scan.ts";
+import { calibrationFor } from "../identify/calibration.ts";
+import { STAMPED_NAMES } from "../embed/catalog.ts";
+
+/** "fused 0.73, dlib 0.43, …": each built-in embedder's verification threshold. */
+function thresholdLine(): string {
+  return Object.entries(STAMPED_NAMES)
+    .map(([flag, name]) => `${flag} ${calibrationFor(name, false)?.verifyThreshold}`)
+    .join(", ");
+}
 
 /** Help for `faceprint embed`. */
 export const EMBED_HELP = `Usage: faceprint embed [options] PATH...
 
-Like detect, and each face also gets "embedding": its unit-length 128-number vector from the dlib
-ResNet (faces aligned on 5 landmarks to a 150x150 chip). Distance between two embeddings (Euclidean)
-below about 0.6 means the same person.
+Like detect, and each face also gets "embedding": a unit-length vector. The default embedder
+(fused) gives 320 numbers: the dlib ResNet's 128 (face aligned on 5 landmarks to a 150x150 chip)
+and MobileFaceNet's 192 (112x112 chip), weighted; --embedder dlib or mobilefacenet gives one
+model's vector. Two faces whose embeddings are closer (Euclidean) than the embedder's calibrated
+threshold are the same person: ${thresholdLine()}.
 
 Options:
   -f, --format F        jsonl (default), json, or csv (file,face,x,y,width,height,score,e0..e127,error)

@@ -3,6 +3,7 @@
  * already enrolled (by sha256). The gallery is saved after each person, under its lock, atomically.
  */
 import { parseArgs } from "node:util";
+import { chooseEmbedder } from "./stamped_embedder.ts";
 import {
   addRecords,
   enrolledHashes,
@@ -191,7 +192,11 @@ export async function enrollCommand(argv: string[]): Promise<number> {
 
   const total = [...people.values()].reduce((n, inputs) => n + inputs.length, 0);
   const analyzer = await createAnalyzer(
-    { detector: options.detector, embed: true, graph: options.graph },
+    {
+      detector: options.detector,
+      embed: true,
+      embedder: await chooseEmbedder(options, [galleryPath]),
+    },
     Math.min(options.jobs, total),
   );
   try {

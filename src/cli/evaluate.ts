@@ -19,7 +19,7 @@ import {
   type ScoredPair,
   tarAtFar,
 } from "../evaluate/verification_metrics.ts";
-import { DEFAULT_OPEN_SET, DEFAULT_SVM_C, DEFAULT_VERIFY_THRESHOLD } from "../identify/defaults.ts";
+import { DEFAULT_MIN_PROBABILITY, DEFAULT_SVM_C } from "../identify/defaults.ts";
 import { euclidean, identify, type OpenSetRule } from "../identify/open_set.ts";
 import { type Pick, type PickedFace, pickedFace } from "../pipeline/analyze.ts";
 import {
@@ -34,10 +34,10 @@ import {
   FACE_FLAGS_HELP,
   type FaceOptions,
   imageOptions,
-  nonNegativeFlag,
+  openSetRuleFor,
   parseFaceOptions,
-  parseOpenSetRule,
   parsePick,
+  thresholdFor,
 } from "./face_options.ts";
 import { expandInputs, readInput } from "./inputs.ts";
 import { info, milestone, progress, warn } from "./log.ts";
@@ -66,9 +66,10 @@ Options:
   --root DIR            folder the pairs' image paths are relative to
   --pick P              which face per image: largest (default for folders), center (default for
                         --pairs: pre-cropped portraits), score
-  --min-probability P   open-set rule, default ${DEFAULT_OPEN_SET.minProbability}
-  --max-distance D      open-set rule, default ${DEFAULT_OPEN_SET.maxDistance}
-  --threshold T         verification threshold to report accuracy at (default ${DEFAULT_VERIFY_THRESHOLD})
+  --min-probability P   open-set rule, default ${DEFAULT_MIN_PROBABILITY}
+  --max-distance D      open-set rule, default: the embedder's calibrated threshold
+  --threshold T         verification threshold to report accuracy at (default: the embedder's
+                        calibrated one; none for a model file)
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 done, 1 done but some images could not be read or had no face, 2 usage error.
@@ -142,7 +143,7 @@ async function evaluateFolders(
   root: string,
   options: FaceOptions,
   pick: Pick,
-  rule: OpenSetRule,
+  values: Record<string, string | boolean | undefined>,
   json: boolean,
 ): Promise<number> {
   const train = await personFolders(`${root}/train`);
@@ -150,10 +151,11 @@ async function evaluateFolders(
   if (train.size < 2) throw new UsageError(`${root}/train: need at least 2 person folders`);
   const files = [...train.values(), ...val.values()].flat();
   const analyzer = await createAnalyzer(
-    { detector: options.detector, embed: true, graph: options.graph },
+    { detector: options.detector, embed: true, embedder: options.embedder },
     Math.min(options.jobs, files.length),
   );
   try {
+    const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
     const stream = embedStream(files, analyzer, options, pick);
     return await classifyFolders(stream, train, val, rule, json);
   } finally {
@@ -245,7 +247,7 @@ async function evaluatePairs(
   root: string,
   options: FaceOptions,
   pick: Pick,
-  threshold: number,
+  thresholdText: string | undefined,
   json: boolean,
 ): Promise<number> {
   let text: string;
@@ -262,10 +264,11 @@ async function evaluatePairs(
   info(`${pairs.length} pairs, ${paths.size} images`);
   const files = [...paths.values()];
   const analyzer = await createAnalyzer(
-    { detector: options.detector, embed: true, graph: options.graph },
+    { detector: options.detector, embed: true, embedder: options.embedder },
     Math.min(options.jobs, files.length),
   );
   let embedded;
+  const embedder = analyzer.embedder!.name;
   try {
     embedded = await embedFiles(embedStream(files, analyzer, options, pick), files);
   } finally {
@@ -279,6 +282,9 @@ async function evaluatePairs(
   });
   const kfold = kFoldAccuracy(scored);
   const best = bestThreshold(scored);
+  // Without a calibrated threshold (a user's model), failures are counted at the best one.
+  const calibrated = thresholdFor(thresholdText, "threshold", embedder, options.flip);
+  const threshold = calibrated ?? best.threshold;
   const results = {
     pairs: scored.length,
     images: paths.size,
@@ -287,8 +293,9 @@ async function evaluatePairs(
     folds: kfold.folds.length,
     kFoldAccuracy: kfold.mean,
     kFoldStd: kfold.std,
-    threshold,
-    accuracyAtThreshold: accuracyAt(scored, threshold),
+    embedder,
+    threshold: calibrated,
+    accuracyAtThreshold: calibrated === null ? null : accuracyAt(scored, calibrated),
     bestThreshold: best.threshold,
     bestAccuracy: best.accuracy,
     rocAuc: rocAuc(scored),
@@ -317,7 +324,11 @@ async function evaluatePairs(
         ? `${results.folds}-fold accuracy: ${pct(kfold.mean)} ± ${pct(kfold.std)}`
         : "k-fold accuracy: n/a (the pairs form one fold)",
     );
-    console.log(`Accuracy at threshold ${threshold}: ${pct(results.accuracyAtThreshold)}`);
+    console.log(
+      calibrated === null
+        ? `Accuracy at threshold: n/a (${embedder} has no calibrated threshold; give --threshold)`
+        : `Accuracy at threshold ${calibrated}: ${pct(accuracyAt(scored, calibrated))}`,
+    );
     console.log(`Best threshold: ${best.threshold.toFixed(4)} (accuracy ${pct(best.accuracy)})`);
     console.log(`ROC AUC: ${results.rocAuc.toFixed(4)}   EER: ${pct(results.equalErrorRate)}%`);
     console.log(
@@ -349,13 +360,11 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     if (positionals.length) throw new UsageError("--pairs takes no DATASET_DIR");
     if (!values.root) throw new UsageError("--pairs needs --root DIR");
     const pick = parsePick(values.pick, "center");
-    const threshold = nonNegativeFlag("threshold", values.threshold, DEFAULT_VERIFY_THRESHOLD);
-    return await evaluatePairs(values.pairs, values.root, options, pick, threshold, json);
+    return await evaluatePairs(values.pairs, values.root, options, pick, values.threshold, json);
   }
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
   }
-  const rule = parseOpenSetRule(values);
   const pick = parsePick(values.pick, "largest");
-  return await evaluateFolders(positionals[0], options, pick, rule, json);
+  return await evaluateFolders(positionals[0], options, pick, values, json);
 }

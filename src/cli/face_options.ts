@@ -6,14 +6,28 @@ import { DEFAULT_MAX_PIXELS } from "../image/decode.ts";
 import { type Pick, PICKS } from "../pipeline/analyze.ts";
 import { type DetectorName, DETECTORS } from "../pipeline/models.ts";
 import { defaultJobs } from "../pipeline/worker_pool.ts";
-import type { GraphEmbedderOptions } from "../embed/graph_model.ts";
-import { GRAPH_NORMALIZATIONS as NORMALIZATIONS } from "../embed/graph_model.ts";
+import {
+  CHIP_NORMALIZATIONS as NORMALIZATIONS,
+  type ChipNormalization,
+} from "../embed/chip_batches.ts";
+import { type TemplateName, TEMPLATES } from "../embed/align.ts";
+import {
+  BUILTIN_EMBEDDERS,
+  type BuiltinEmbedder,
+  builtinForStamp,
+  type EmbedderChoice,
+  STAMPED_NAMES,
+} from "../embed/catalog.ts";
 import { UsageError } from "./errors.ts";
-import { DEFAULT_OPEN_SET } from "../identify/defaults.ts";
+import { DEFAULT_MIN_PROBABILITY } from "../identify/defaults.ts";
+import { calibrationFor } from "../identify/calibration.ts";
 import type { OpenSetRule } from "../identify/open_set.ts";
 
 /** Whether embeddings average in the mirror image by default (see README: measured cost/benefit). */
-export const DEFAULT_FLIP = false;
+export const DEFAULT_FLIP = true;
+
+/** The built-in embedder used when none is named (see README: how the defaults were chosen). */
+export const DEFAULT_EMBEDDER: BuiltinEmbedder = "fused";
 
 /** `node:util` parseArgs option specs for the shared flags. */
 export const FACE_FLAGS = {
@@ -26,6 +40,7 @@ export const FACE_FLAGS = {
   "embedder-size": { type: "string" },
   "embedder-norm": { type: "string" },
   "embedder-output": { type: "string" },
+  "embedder-template": { type: "string" },
   "jobs": { type: "string", short: "j" },
 } as const;
 
@@ -39,10 +54,17 @@ export const FACE_FLAGS_HELP = `Detection and embedding options:
   --flip / --no-flip    average each embedding with its mirror image's (default: ${
   DEFAULT_FLIP ? "on" : "off"
 })
-  --embedder MODEL.json use a tfjs graph model instead of the built-in dlib ResNet
-  --embedder-size PX    its input size (default: from the model)
-  --embedder-norm N     its input normalisation: ${NORMALIZATIONS.join(", ")} (default: standardize)
-  --embedder-output N   its output node name (default: the model's first output)
+  --embedder E          ${
+  BUILTIN_EMBEDDERS.join(", ")
+} (default: ${DEFAULT_EMBEDDER}), or a model file:
+                        a tfjs graph model.json or a .tflite. With --gallery or --model, the
+                        default is the embedder that file was made with
+  --embedder-size PX    a model file's input size (default: from the model)
+  --embedder-norm N     its input normalisation: ${NORMALIZATIONS.join(", ")}
+                        (default: standardize for model.json, arcface for .tflite)
+  --embedder-template T its alignment template: ${Object.keys(TEMPLATES).join(", ")} (default:
+                        arcface for 112-px inputs, dlib otherwise)
+  --embedder-output N   a model.json's output node name (default: the model's only output)
   -j, --jobs N          images analysed at once, each on its own core (default: ${defaultJobs()},
                         the number of cores); output order does not change`;
 
@@ -54,7 +76,9 @@ export interface FaceOptions {
   flip: boolean;
   /** Images analysed at once (workers). */
   jobs: number;
-  graph?: { path: string; options: GraphEmbedderOptions };
+  embedder: EmbedderChoice;
+  /** Whether --embedder was given (else a gallery's or model's own embedder may be used). */
+  embedderGiven: boolean;
 }
 
 function positiveNumber(flag: string, text: string): number {
@@ -75,20 +99,57 @@ export function nonNegativeFlag(flag: string, text: string | undefined, fallback
   return n;
 }
 
-/** The open-set rule from `--min-probability` / `--max-distance`, defaulting to the measured ones. */
-export function parseOpenSetRule(
+/**
+ * A distance threshold: the flag's value when given, else the embedder's calibrated verification
+ * threshold; null for an embedder faceprint has not calibrated (a user's model).
+ */
+export function thresholdFor(
+  text: string | undefined,
+  flag: string,
+  embedder: string,
+  flip: boolean,
+): number | null {
+  if (text !== undefined) return nonNegativeFlag(flag, text, 0);
+  return calibrationFor(embedder, flip)?.verifyThreshold ?? null;
+}
+
+/** {@link thresholdFor}, refusing an uncalibrated embedder without the flag. */
+export function requiredThreshold(
+  text: string | undefined,
+  flag: string,
+  embedder: string,
+  flip: boolean,
+): number {
+  const threshold = thresholdFor(text, flag, embedder, flip);
+  if (threshold === null) {
+    throw new UsageError(
+      `embedder ${embedder} has no calibrated threshold: give --${flag} (measure one with ` +
+        "'faceprint evaluate --pairs' on your own photos)",
+    );
+  }
+  return threshold;
+}
+
+/**
+ * The open-set rule from `--min-probability` / `--max-distance`, defaulting to the measured
+ * probability and the embedder's calibrated distance.
+ */
+export function openSetRuleFor(
   values: Record<string, string | boolean | undefined>,
+  embedder: string,
+  flip: boolean,
 ): OpenSetRule {
   return {
     minProbability: nonNegativeFlag(
       "min-probability",
       values["min-probability"] as string | undefined,
-      DEFAULT_OPEN_SET.minProbability,
+      DEFAULT_MIN_PROBABILITY,
     ),
-    maxDistance: nonNegativeFlag(
-      "max-distance",
+    maxDistance: requiredThreshold(
       values["max-distance"] as string | undefined,
-      DEFAULT_OPEN_SET.maxDistance,
+      "max-distance",
+      embedder,
+      flip,
     ),
   };
 }
@@ -139,24 +200,81 @@ export function parseFaceOptions(
     maxPixels,
     flip,
     jobs,
+    embedder: parseEmbedderChoice(values),
+    embedderGiven: values["embedder"] !== undefined,
   };
-  const embedder = values["embedder"] as string | undefined;
-  if (embedder !== undefined) {
-    const norm = (values["embedder-norm"] as string | undefined) ?? "standardize";
-    if (!(NORMALIZATIONS as readonly string[]).includes(norm)) {
-      throw new UsageError(`--embedder-norm expects one of ${NORMALIZATIONS.join(", ")}`);
-    }
-    const sizeText = values["embedder-size"] as string | undefined;
-    options.graph = {
-      path: embedder,
-      options: {
-        normalization: norm as GraphEmbedderOptions["normalization"],
-        inputSize: sizeText === undefined ? undefined : positiveNumber("embedder-size", sizeText),
-        outputNode: values["embedder-output"] as string | undefined,
-      },
-    };
-  } else if (values["embedder-size"] || values["embedder-norm"] || values["embedder-output"]) {
-    throw new UsageError("--embedder-size/--embedder-norm/--embedder-output need --embedder");
-  }
   return options;
+}
+
+function parseEmbedderChoice(values: Record<string, string | boolean | undefined>): EmbedderChoice {
+  const text = values["embedder"] as string | undefined;
+  const sizeText = values["embedder-size"] as string | undefined;
+  const norm = values["embedder-norm"] as string | undefined;
+  const output = values["embedder-output"] as string | undefined;
+  const template = values["embedder-template"] as string | undefined;
+  const fileFlags = sizeText ?? norm ?? output ?? template;
+  if (text === undefined || (BUILTIN_EMBEDDERS as readonly string[]).includes(text)) {
+    if (fileFlags !== undefined) {
+      throw new UsageError(
+        "--embedder-size/-norm/-output/-template apply to a model file given with --embedder",
+      );
+    }
+    return { kind: "builtin", name: (text ?? DEFAULT_EMBEDDER) as BuiltinEmbedder };
+  }
+  if (norm !== undefined && !(NORMALIZATIONS as readonly string[]).includes(norm)) {
+    throw new UsageError(
+      `--embedder-norm expects one of ${NORMALIZATIONS.join(", ")}, got "${norm}"`,
+    );
+  }
+  if (template !== undefined && !(template in TEMPLATES)) {
+    throw new UsageError(
+      `--embedder-template expects one of ${Object.keys(TEMPLATES).join(", ")}, got "${template}"`,
+    );
+  }
+  const templateName = template as TemplateName | undefined;
+  if (text.toLowerCase().endsWith(".tflite")) {
+    if (sizeText !== undefined || output !== undefined) {
+      throw new UsageError(
+        "--embedder-size and --embedder-output apply to a model.json, not a .tflite",
+      );
+    }
+    return {
+      kind: "tflite",
+      path: text,
+      options: { normalization: (norm ?? "arcface") as ChipNormalization, template: templateName },
+    };
+  }
+  return {
+    kind: "graph",
+    path: text,
+    options: {
+      normalization: (norm ?? "standardize") as ChipNormalization,
+      inputSize: sizeText === undefined ? undefined : positiveNumber("embedder-size", sizeText),
+      outputNode: output,
+      template: templateName,
+    },
+  };
+}
+
+/**
+ * The embedder to use with a gallery or model made by `stampedName`: the one given with
+ * --embedder, else that file's own built-in embedder (a model file's embedder must be named).
+ */
+export function embedderFor(
+  options: FaceOptions,
+  stampedName: string,
+  file: string,
+): EmbedderChoice {
+  if (options.embedderGiven) return options.embedder;
+  const builtin = builtinForStamp(stampedName);
+  if (builtin) return builtin;
+  throw new UsageError(
+    `${file} was made with the embedder "${stampedName}": give that model with --embedder PATH`,
+  );
+}
+
+/** The `--embedder` name of a built-in embedder's stamp, for messages ("fused-v1" → "fused"). */
+export function embedderFlagFor(stampedName: string): string {
+  const entry = Object.entries(STAMPED_NAMES).find(([, s]) => s === stampedName);
+  return entry ? entry[0] : "PATH";
 }

@@ -12,6 +12,8 @@ import {
   writeGallery,
 } from "../gallery/mod.ts";
 import { EXIT, UsageError } from "./errors.ts";
+import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions } from "./face_options.ts";
+import { reembedGallery } from "./gallery_reembed.ts";
 import { warn } from "./log.ts";
 import { createWriter, parseFormat } from "./output.ts";
 
@@ -19,15 +21,27 @@ import { createWriter, parseFormat } from "./output.ts";
 export const GALLERY_HELP = `Usage: faceprint gallery list --gallery G [--format F]
        faceprint gallery remove PERSON --gallery G
        faceprint gallery remove --file PATH --gallery G
+       faceprint gallery reembed --gallery G [--embedder E] [--out NEW.jsonl] [--drop-missing]
 
 list     one JSON object per person: {"person","count","files"} (csv: person,count)
 remove   deletes every face of PERSON, or the faces enrolled from PATH (matched by the path as
          enrolled, or by the file's content when PATH exists). Prints {"removed":N}.
 
-Exit codes: 0 done, 1 nothing matched (remove), 2 usage error or an unreadable gallery.
+reembed  moves the gallery to another embedder (default: the built-in default): every record's
+         face is embedded again from its source image, which must still be at the path it was
+         enrolled from with the same sha256. One line per record: {"file","person","status"}
+         (reembedded, missing, changed, no-face, error). Progress is saved in
+         OUT.reembed-partial, so a killed run resumes. The gallery is replaced atomically at the
+         end; when some records could not be re-embedded it is left unchanged unless you give
+         --drop-missing (or --out for a new file).
+Exit codes: 0 done, 1 nothing matched (remove) or some records not re-embedded (reembed),
+2 usage error or an unreadable gallery.
 
-Example:
-  faceprint gallery list --gallery people.jsonl --format csv`;
+${FACE_FLAGS_HELP}
+
+Examples:
+  faceprint gallery list --gallery people.jsonl --format csv
+  faceprint gallery reembed --gallery people.jsonl --embedder fused`;
 
 /** The stamp a gallery file declares in its header, so it can be read whatever embedder made it. */
 async function declaredStamp(path: string): Promise<EmbedderStamp> {
@@ -68,6 +82,9 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       gallery: { type: "string" },
       file: { type: "string" },
       format: { type: "string", short: "f" },
+      out: { type: "string" },
+      "drop-missing": { type: "boolean" },
+      ...FACE_FLAGS,
     },
   });
   const [action, ...rest] = positionals;
@@ -99,5 +116,16 @@ export async function galleryCommand(argv: string[]): Promise<number> {
     if (!removed) warn(`nothing matched ${values.file ?? rest[0]} in ${path}`);
     return removed ? EXIT.ok : EXIT.partial;
   }
-  throw new UsageError(`gallery expects list or remove, got "${action ?? ""}"`);
+  if (action === "reembed") {
+    if (rest.length) throw new UsageError(`gallery reembed takes no arguments, got "${rest[0]}"`);
+    return await reembedGallery({
+      source: await openGallery(path),
+      path,
+      out: values.out ?? path,
+      dropMissing: values["drop-missing"] ?? false,
+      face: parseFaceOptions(values),
+      format: parseFormat(values.format),
+    });
+  }
+  throw new UsageError(`gallery expects list, remove or reembed, got "${action ?? ""}"`);
 }

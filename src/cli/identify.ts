@@ -1,9 +1,10 @@
 /** `faceprint identify`: who is each face in each image, with a probability, or `unknown`. */
 import { parseArgs } from "node:util";
+import { chooseEmbedder } from "./stamped_embedder.ts";
 import { readGallery } from "../gallery/mod.ts";
 import { drawAnnotations } from "../image/annotate.ts";
 import { encodePng } from "../image/encode_png.ts";
-import { DEFAULT_OPEN_SET } from "../identify/defaults.ts";
+import { DEFAULT_MIN_PROBABILITY } from "../identify/defaults.ts";
 import { type EnrolledFaces, identify, type OpenSetRule, UNKNOWN } from "../identify/open_set.ts";
 import { type Analyzer, createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import type { Box } from "../types.ts";
@@ -13,8 +14,8 @@ import {
   FACE_FLAGS_HELP,
   type FaceOptions,
   imageOptions,
+  openSetRuleFor,
   parseFaceOptions,
-  parseOpenSetRule,
 } from "./face_options.ts";
 import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { progress, warn } from "./log.ts";
@@ -39,8 +40,8 @@ often taken for someone.
 Options:
   --model MODEL.json    the classifier (from 'faceprint train')
   --gallery G           the gallery, for the distance rule (recommended)
-  --min-probability P   default ${DEFAULT_OPEN_SET.minProbability}
-  --max-distance D      default ${DEFAULT_OPEN_SET.maxDistance}
+  --min-probability P   default ${DEFAULT_MIN_PROBABILITY}
+  --max-distance D      default: the embedder's calibrated threshold (faceprint --version)
   --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name (93%)"
                         (green), or "unknown" (red)
   -f, --format F        jsonl (default), json, csv (file,name,probability,x,y,width,height,error)
@@ -95,13 +96,17 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   }
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
-  const rule = parseOpenSetRule(values);
   const inputs = await Array.fromAsync(expandInputs(positionals));
   const analyzer = await createAnalyzer(
-    { detector: options.detector, embed: true, graph: options.graph },
+    {
+      detector: options.detector,
+      embed: true,
+      embedder: await chooseEmbedder(options, [values.model, values.gallery]),
+    },
     Math.min(options.jobs, inputs.length),
   );
   try {
+    const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
     return await identifyAll(analyzer, inputs, values, { ...options, rule, format });
   } finally {
     analyzer.close();

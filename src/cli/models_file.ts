@@ -1,7 +1,8 @@
 /** Loading a trained model file and checking it belongs to the embedder in use. */
 import { type ParsedModel, parseModel } from "../classify/mod.ts";
-import type { Embedder } from "../types.ts";
+import type { FaceEmbedder } from "../types.ts";
 import { UsageError } from "./errors.ts";
+import { embedderFlagFor } from "./face_options.ts";
 
 /**
  * Reads and validates MODEL.json; throws naming the file when it is unreadable, broken, or was
@@ -9,7 +10,7 @@ import { UsageError } from "./errors.ts";
  */
 export async function readModelFile(
   path: string,
-  embedder: Pick<Embedder, "name" | "hash" | "size">,
+  embedder: Pick<FaceEmbedder, "name" | "hash" | "size">,
 ): Promise<ParsedModel> {
   let text: string;
   try {
@@ -26,7 +27,9 @@ export async function readModelFile(
       }…); ` +
         `this run uses ${embedder.name} (hash ${
           embedder.hash.slice(0, 12)
-        }…) — retrain or pass the matching --embedder`,
+        }…) — run with --embedder ${
+          embedderFlagFor(parsed.embedder)
+        }, or retrain on a gallery made with ${embedder.name}`,
     );
   }
   return parsed;

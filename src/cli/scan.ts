@@ -65,7 +65,7 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
 
   const inputs = await Array.fromAsync(expandInputs(positionals));
   const analyzer = await createAnalyzer(
-    { detector: options.detector, embed, graph: options.graph },
+    { detector: options.detector, embed, embedder: options.embedder },
     Math.min(options.jobs, inputs.length),
   );
   const writer = createWriter(format, csvShape(embed, analyzer.embedder?.size ?? 0));

@@ -1,6 +1,5 @@
 /** `faceprint verify A B`: is the face in A the same person as the face in B? */
 import { parseArgs } from "node:util";
-import { DEFAULT_VERIFY_THRESHOLD } from "../identify/defaults.ts";
 import { euclidean } from "../identify/open_set.ts";
 import { embedPickedFace } from "../pipeline/analyze.ts";
 import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
@@ -9,9 +8,9 @@ import {
   FACE_FLAGS,
   FACE_FLAGS_HELP,
   imageOptions,
-  nonNegativeFlag,
   parseFaceOptions,
   parsePick,
+  requiredThreshold,
 } from "./face_options.ts";
 import { readInput } from "./inputs.ts";
 
@@ -25,7 +24,8 @@ and same is distance <= threshold. Calibrate the threshold on your own photos wi
 'faceprint evaluate --pairs'.
 
 Options:
-  --threshold T         default ${DEFAULT_VERIFY_THRESHOLD}
+  --threshold T         default: the embedder's calibrated threshold (shown in the output;
+                        required for a model file given with --embedder)
   --pick P              which face of each image: largest (default), center, score
 ${FACE_FLAGS_HELP}
 
@@ -42,12 +42,12 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     options: { ...FACE_FLAGS, threshold: { type: "string" }, pick: { type: "string" } },
   });
   if (positionals.length !== 2) throw new UsageError("verify takes exactly two images: A B");
-  const threshold = nonNegativeFlag("threshold", values.threshold, DEFAULT_VERIFY_THRESHOLD);
   const options = parseFaceOptions(values);
   const pick = parsePick(values.pick, "largest");
   if (pick === "all") throw new UsageError("--pick all does not apply to verify");
   const detector = await loadDetector(options.detector);
-  const embedder = await loadEmbedder(options.graph);
+  const embedder = await loadEmbedder(options.embedder);
+  const threshold = requiredThreshold(values.threshold, "threshold", embedder.name, options.flip);
   const faces = [];
   for (const path of positionals) {
     const input = path === "-"

@@ -23,6 +23,35 @@ export const DLIB_TEMPLATE_150: readonly Point[] = [
 ];
 
 /**
+ * The standard 112×112 ArcFace / InsightFace template (MobileFaceNet is trained on it), same
+ * landmark order as {@link DLIB_TEMPLATE_150}.
+ */
+export const ARCFACE_TEMPLATE_112: readonly Point[] = [
+  [38.2946, 51.6963],
+  [73.5318, 51.5014],
+  [56.0252, 71.7366],
+  [41.5493, 92.3655],
+  [70.7299, 92.2041],
+];
+
+/** Alignment templates by name, for models that take other chip sizes. */
+export const TEMPLATES = { dlib: DLIB_TEMPLATE_150, arcface: ARCFACE_TEMPLATE_112 } as const;
+/** One of {@link TEMPLATES}. */
+export type TemplateName = keyof typeof TEMPLATES;
+
+/**
+ * A template's landmark positions scaled to a `size`×`size` chip (each template is defined on its
+ * own side: 150 for dlib, 112 for ArcFace).
+ *
+ * @example
+ * scaleTemplate("arcface", 224)[0]; // [76.5892, 103.3926]
+ */
+export function scaleTemplate(name: TemplateName, size: number): Point[] {
+  const side = name === "dlib" ? 150 : 112;
+  return TEMPLATES[name].map(([x, y]): Point => [x * size / side, y * size / side]);
+}
+
+/**
  * Least-squares similarity transform (rotation, uniform scale, translation; never a reflection)
  * taking `from[i]` as close as possible to `to[i]` (Umeyama's method, which in 2-D has a closed
  * form).
@@ -61,17 +90,20 @@ export function similarityTransform(from: readonly Point[], to: readonly Point[]
 }
 
 /**
- * Warps the face so its landmarks land on {@link DLIB_TEMPLATE_150} scaled to `size`, producing a
- * `size`×`size` chip. Each chip pixel is inverse-mapped into the image and sampled bilinearly
+ * Warps the face so its landmarks land on `template` (chip pixels; default
+ * {@link DLIB_TEMPLATE_150} scaled to `size`), producing a `size`×`size` chip. Each chip pixel is inverse-mapped into the image and sampled bilinearly
  * (from a box-averaged copy of the face region when it is shrunk 2× or more, against aliasing).
  * Chip pixels that fall outside the image are black.
  *
  * @example
  * const chip = alignFace(image, face.landmarks); // 150×150, ready for the dlib embedder
  */
-export function alignFace(image: RgbImage, landmarks: Landmarks, size = 150): RgbImage {
-  const k = size / 150;
-  const template = DLIB_TEMPLATE_150.map(([x, y]): Point => [x * k, y * k]);
+export function alignFace(
+  image: RgbImage,
+  landmarks: Landmarks,
+  size = 150,
+  template: readonly Point[] = scaleTemplate("dlib", size),
+): RgbImage {
   const points: Point[] = [
     landmarks.leftEye,
     landmarks.rightEye,

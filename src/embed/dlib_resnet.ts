@@ -7,6 +7,7 @@ import weightBytes from "../../models/face_recognition_model.weights" with { typ
 import pinned from "../../models/manifest.json" with { type: "json" };
 import { initTf } from "../runtime/tf.ts";
 import type { Embedder, EmbedOptions, RgbImage } from "../types.ts";
+import { DLIB_TEMPLATE_150 } from "./align.ts";
 import {
   decodeDlibFloat32Weights,
   DLIB_RESNET_WEIGHT_SPECS,
@@ -98,6 +99,7 @@ export function buildDlibEmbedder(weights: NamedWeights, hash: string): DlibEmbe
     hash,
     size: EMBEDDING_SIZE,
     inputSize: INPUT_SIZE,
+    template: DLIB_TEMPLATE_150,
     embed: (chips, options) => embed(net, chips, options),
     dispose: () => {
       for (const t of [net.stem, ...net.blocks.flatMap((b) => [b.conv1, b.conv2])]) {

@@ -6,40 +6,22 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type GraphModel, loadGraphModel } from "@tensorflow/tfjs-converter";
 import { basename, dirname, join } from "node:path";
 import { initTf } from "../runtime/tf.ts";
-import type { Embedder, EmbedOptions, RgbImage } from "../types.ts";
-
-/**
- * How chip pixels (0..255) become model input:
- * - "dlib": `(x − mean) / 256` with dlib's RGB mean (122.782, 117.001, 104.298)
- * - "zero-one": `x / 255`
- * - "minus-one-one": `x / 127.5 − 1`
- * - "standardize": per chip `(x − mean) / max(std, 1/√n)` over all n values (FaceNet's prewhiten)
- * - "raw": `x` unchanged (e.g. @vladmandic/human's faceres)
- */
-export type GraphNormalization = typeof GRAPH_NORMALIZATIONS[number];
-
-/** Every {@link GraphNormalization}, e.g. for validating a command-line value. */
-export const GRAPH_NORMALIZATIONS = [
-  "dlib",
-  "zero-one",
-  "minus-one-one",
-  "standardize",
-  "raw",
-] as const;
+import type { Embedder } from "../types.ts";
+import { scaleTemplate, type TemplateName } from "./align.ts";
+import { CHIP_NORMALIZATIONS, type ChipNormalization, embedChips } from "./chip_batches.ts";
+import { readFileNamed } from "./read_model_file.ts";
+import { sha256Hex } from "../gallery/sha256.ts";
 
 /** Options for {@link loadGraphEmbedder}. */
 export interface GraphEmbedderOptions {
   /** Side of the square input chip; defaults to the model's input height and width. */
   inputSize?: number;
-  normalization: GraphNormalization;
+  normalization: ChipNormalization;
   /** Node whose value is the embedding; needed when the model has several outputs. */
   outputNode?: string;
+  /** Alignment template (default: "arcface" for 112-px inputs, "dlib" otherwise). */
+  template?: TemplateName;
 }
-
-/** dlib's per-channel input mean (RGB). */
-const DLIB_MEAN_RGB = [122.782, 117.001, 104.298];
-/** Most images (chips and mirrors) per forward pass. */
-const BATCH = 8;
 
 interface ModelJson {
   modelTopology: unknown;
@@ -74,10 +56,10 @@ export async function loadGraphEmbedder(
   modelJsonPath: string,
   options: GraphEmbedderOptions,
 ): Promise<Embedder> {
-  if (!GRAPH_NORMALIZATIONS.includes(options.normalization)) {
+  if (!CHIP_NORMALIZATIONS.includes(options.normalization)) {
     throw new Error(
       `graph embedder: unknown normalization "${options.normalization}" (one of ${
-        GRAPH_NORMALIZATIONS.join(", ")
+        CHIP_NORMALIZATIONS.join(", ")
       })`,
     );
   }
@@ -105,18 +87,17 @@ export async function loadGraphEmbedder(
     hash: files.hash,
     size,
     inputSize,
+    template: scaleTemplate(options.template ?? defaultTemplate(inputSize), inputSize),
     embed: (chips, embedOptions) =>
-      embed(chips, embedOptions, inputSize, size, options.normalization, run),
+      embedChips(chips, embedOptions, {
+        label: "graph embedder",
+        inputSize,
+        size,
+        normalization: options.normalization,
+        batch: 8,
+        run,
+      }),
   };
-}
-
-async function readFileNamed(path: string, what: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-    throw new Error(`${path}: cannot read ${what}: ${reason}`);
-  }
 }
 
 async function readModelFiles(modelJsonPath: string): Promise<ModelFiles> {
@@ -154,7 +135,7 @@ async function readModelFiles(modelJsonPath: string): Promise<ModelFiles> {
   return {
     json,
     weightData: weights.buffer as ArrayBuffer,
-    hash: await sha256Hex(concatBytes([jsonBytes, weights])),
+    hash: await sha256Hex(concatBytes([jsonBytes, weights]) as Uint8Array<ArrayBuffer>),
   };
 }
 
@@ -183,11 +164,6 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return joined;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The chip side: the option if given, else the model's square input size. */
@@ -264,94 +240,7 @@ async function runModel(
   }
 }
 
-async function embed(
-  chips: RgbImage[],
-  { flip }: EmbedOptions,
-  inputSize: number,
-  size: number,
-  normalization: GraphNormalization,
-  run: (input: tf.Tensor4D) => Promise<Float32Array[]>,
-): Promise<Float32Array[]> {
-  for (const chip of chips) {
-    if (chip.width !== inputSize || chip.height !== inputSize) {
-      throw new Error(
-        `graph embedder: chips must be ${inputSize}x${inputSize}, got ${chip.width}x${chip.height}`,
-      );
-    }
-  }
-  const views = flip ? chips.length * 2 : chips.length;
-  const chipValues = inputSize * inputSize * 3;
-  const vectors: Float32Array[] = [];
-  for (let start = 0; start < views; start += BATCH) {
-    const count = Math.min(BATCH, views - start);
-    const data = new Float32Array(count * chipValues);
-    for (let i = 0; i < count; i++) {
-      const view = start + i;
-      const chip = flip ? chips[view >> 1] : chips[view];
-      const values = data.subarray(i * chipValues, (i + 1) * chipValues);
-      writePixels(chip, flip && (view & 1) === 1, values);
-      normalize(values, normalization);
-    }
-    const input = tf.tensor4d(data, [count, inputSize, inputSize, 3]);
-    const outputs = await run(input).finally(() => input.dispose());
-    for (const vector of outputs) vectors.push(l2Normalize(vector));
-  }
-  if (!flip) return vectors;
-  return chips.map((_, i) => {
-    const a = vectors[2 * i], b = vectors[2 * i + 1];
-    for (let j = 0; j < size; j++) a[j] += b[j];
-    return l2Normalize(a);
-  });
-}
-
-/** Copies a chip's RGB values (mirrored left-right if asked) into `dst` as floats 0..255. */
-function writePixels(chip: RgbImage, mirror: boolean, dst: Float32Array): void {
-  const side = chip.width;
-  let o = 0;
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const p = (y * side + (mirror ? side - 1 - x : x)) * 3;
-      dst[o++] = chip.data[p];
-      dst[o++] = chip.data[p + 1];
-      dst[o++] = chip.data[p + 2];
-    }
-  }
-}
-
-/** Applies `normalization` in place to one chip's interleaved RGB values. */
-function normalize(values: Float32Array, normalization: GraphNormalization): void {
-  switch (normalization) {
-    case "raw":
-      return;
-    case "zero-one":
-      for (let i = 0; i < values.length; i++) values[i] /= 255;
-      return;
-    case "minus-one-one":
-      for (let i = 0; i < values.length; i++) values[i] = values[i] / 127.5 - 1;
-      return;
-    case "dlib":
-      for (let i = 0; i < values.length; i++) values[i] = (values[i] - DLIB_MEAN_RGB[i % 3]) / 256;
-      return;
-    case "standardize": {
-      const n = values.length;
-      let sum = 0, sumSquares = 0;
-      for (let i = 0; i < n; i++) {
-        sum += values[i];
-        sumSquares += values[i] * values[i];
-      }
-      const mean = sum / n;
-      const std = Math.sqrt(Math.max(0, sumSquares / n - mean * mean));
-      const divisor = Math.max(std, 1 / Math.sqrt(n));
-      for (let i = 0; i < n; i++) values[i] = (values[i] - mean) / divisor;
-      return;
-    }
-  }
-}
-
-function l2Normalize(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
-  const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  for (let i = 0; i < v.length; i++) v[i] *= inv;
-  return v;
+/** The template a model of this input size most likely expects (ArcFace models take 112 px). */
+export function defaultTemplate(inputSize: number): TemplateName {
+  return inputSize === 112 ? "arcface" : "dlib";
 }

@@ -172,8 +172,9 @@ function parseHeader(value: unknown, expected: EmbedderStamp): GalleryHeader {
   if (header.embedder !== expected.embedder || header.embedderHash !== expected.embedderHash) {
     throw new InvalidLine(
       `made with embedder ${header.embedder} (hash ${short(header.embedderHash)}); ` +
-        `this faceprint uses ${expected.embedder} (hash ${short(expected.embedderHash)}) ` +
-        "— re-enroll or use the matching faceprint version",
+        `this run uses ${expected.embedder} (hash ${short(expected.embedderHash)}) — run with ` +
+        `the embedder it was made with (--embedder), or move it to ${expected.embedder} with ` +
+        "'faceprint gallery reembed'",
     );
   }
   if (header.dim !== expected.dim) {

@@ -8,7 +8,8 @@ import type { PixelScratch } from "../image/pixel_scratch.ts";
 import { shrinkByBlocks } from "../image/resize.ts";
 import { alignFace } from "../embed/align.ts";
 import { padEdges } from "../image/pad.ts";
-import type { DetectedFace, Detector, Embedder, Landmarks, Point, RgbImage } from "../types.ts";
+import { fuseVectors } from "../embed/fusion.ts";
+import type { DetectedFace, Detector, FaceEmbedder, Landmarks, Point, RgbImage } from "../types.ts";
 
 /** Which single face to keep per image, or all. */
 export const PICKS = ["all", "largest", "center", "score"] as const;
@@ -169,7 +170,7 @@ export function pickFaces<F extends DetectedFace>(
  */
 export async function analyzeImage(
   bytes: Uint8Array,
-  models: { detector: Detector; embedder?: Embedder },
+  models: { detector: Detector; embedder?: FaceEmbedder },
   options: AnalyzeOptions,
   scratch?: PixelScratch,
 ): Promise<AnalyzedImage> {
@@ -180,15 +181,20 @@ export async function analyzeImage(
   const minFace = resolveMinFace(options.minFace, image);
   const detected = await detectFaces(image, models.detector, minFace);
   const faces: AnalyzedFace[] = pickFaces(detected, options.pick, image);
-  const size = models.embedder?.inputSize ?? 150;
   if (models.embedder || options.keepChips) {
-    const chips = faces.map((f) => alignFace(image, f.landmarks, size));
-    const embeddings = models.embedder && chips.length
-      ? await models.embedder.embed(chips, { flip: options.flip })
-      : [];
+    // One chip per face for each model, on that model's template; --crops keeps the first.
+    const parts = models.embedder?.parts ?? [];
+    const chipSets = parts.map((p) =>
+      faces.map((f) => alignFace(image, f.landmarks, p.inputSize, p.template))
+    );
+    const perPart: Float32Array[][] = [];
+    for (const [k, part] of parts.entries()) {
+      perPart.push(faces.length ? await part.embed(chipSets[k], { flip: options.flip }) : []);
+    }
+    const crops = chipSets[0] ?? faces.map((f) => alignFace(image, f.landmarks));
     faces.forEach((f, i) => {
-      if (models.embedder) f.embedding = embeddings[i];
-      if (options.keepChips) f.chip = chips[i];
+      if (parts.length) f.embedding = fuseVectors(perPart.map((vectors) => vectors[i]));
+      if (options.keepChips) f.chip = crops[i];
     });
   }
   const result: AnalyzedImage = {
@@ -230,7 +236,7 @@ export function pickedFace(result: AnalyzedImage): PickedFace | null {
  */
 export async function embedPickedFace(
   bytes: Uint8Array,
-  models: { detector: Detector; embedder: Embedder },
+  models: { detector: Detector; embedder: FaceEmbedder },
   options: Omit<AnalyzeOptions, "keepChips" | "keepImage">,
 ): Promise<PickedFace | null> {
   return pickedFace(await analyzeImage(bytes, models, { ...options, keepChips: false }));

@@ -6,7 +6,7 @@
 import { analyzeImage } from "./analyze.ts";
 import { loadDetector, loadEmbedder } from "./models.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_pool.ts";
-import type { Detector, Embedder } from "../types.ts";
+import type { Detector, FaceEmbedder } from "../types.ts";
 import { PixelScratch } from "../image/pixel_scratch.ts";
 
 /** The parts of the worker global scope used here. */
@@ -16,7 +16,7 @@ interface WorkerScope {
 }
 
 const scope = globalThis as unknown as WorkerScope;
-let models: Promise<{ detector: Detector; embedder?: Embedder }> | null = null;
+let models: Promise<{ detector: Detector; embedder?: FaceEmbedder }> | null = null;
 /** Decoded pixels, reused image after image (this worker analyses one at a time). */
 const scratch = new PixelScratch();
 
@@ -36,17 +36,12 @@ scope.onmessage = async ({ data: request }) => {
     if (request.type === "init") {
       models = (async () => ({
         detector: await loadDetector(request.detector),
-        embedder: request.embed ? await loadEmbedder(request.graph) : undefined,
+        embedder: request.embed ? await loadEmbedder(request.embedder) : undefined,
       }))();
       const { embedder } = await models;
       reply = {
         type: "ready",
-        embedder: embedder && {
-          name: embedder.name,
-          hash: embedder.hash,
-          size: embedder.size,
-          inputSize: embedder.inputSize,
-        },
+        embedder: embedder && { name: embedder.name, hash: embedder.hash, size: embedder.size },
       };
     } else {
       if (!models) throw new Error("worker not initialised");

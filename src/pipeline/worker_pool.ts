@@ -4,8 +4,8 @@
  * job the pipeline runs in-process instead (no worker start-up). `mapOrdered` keeps the pool busy
  * while handing results back in input order, so output is the same for any number of jobs.
  */
-import type { Embedder } from "../types.ts";
-import type { GraphEmbedderOptions } from "../embed/graph_model.ts";
+import type { FaceEmbedder } from "../types.ts";
+import type { EmbedderChoice } from "../embed/catalog.ts";
 import { type AnalyzedImage, analyzeImage, type AnalyzeOptions } from "./analyze.ts";
 import { type DetectorName, loadDetector, loadEmbedder } from "./models.ts";
 import { PixelScratch } from "../image/pixel_scratch.ts";
@@ -15,12 +15,12 @@ export interface ModelChoice {
   detector: DetectorName;
   /** Load the embedder too (detect-only commands do not). */
   embed: boolean;
-  /** A user tfjs graph model instead of the built-in embedder. */
-  graph?: { path: string; options: GraphEmbedderOptions };
+  /** Which embedder. */
+  embedder: EmbedderChoice;
 }
 
 /** What identifies an embedder's vectors (stamped into galleries and models). */
-export type EmbedderInfo = Omit<Embedder, "embed">;
+export type EmbedderInfo = Pick<FaceEmbedder, "name" | "hash" | "size">;
 
 /** Analyses images, in-process or on a pool of workers. */
 export interface Analyzer {
@@ -36,7 +36,7 @@ export interface Analyzer {
 
 /** A message to a worker. */
 export type WorkerRequest =
-  | { type: "init"; detector: DetectorName; embed: boolean; graph?: ModelChoice["graph"] }
+  | { type: "init"; detector: DetectorName; embed: boolean; embedder: EmbedderChoice }
   | { type: "analyze"; id: number; bytes: Uint8Array; options: AnalyzeOptions };
 
 /** A message from a worker. */
@@ -67,14 +67,14 @@ export async function createAnalyzer(models: ModelChoice, jobs: number): Promise
 
 async function inProcess(choice: ModelChoice): Promise<Analyzer> {
   const detector = await loadDetector(choice.detector);
-  const embedder = choice.embed ? await loadEmbedder(choice.graph) : undefined;
+  const embedder = choice.embed ? await loadEmbedder(choice.embedder) : undefined;
   // One image at a time, as in a worker: callers may read ahead, images never interleave (so
   // they can share one decode buffer).
   let queue: Promise<unknown> = Promise.resolve();
   const scratch = new PixelScratch();
   return {
     jobs: 1,
-    embedder,
+    embedder: embedder && { name: embedder.name, hash: embedder.hash, size: embedder.size },
     analyze(bytes, options) {
       const result = queue.then(() =>
         analyzeImage(bytes, { detector, embedder }, options, scratch)
@@ -122,7 +122,7 @@ async function startWorker(choice: ModelChoice): Promise<StartedWorker> {
         type: "init",
         detector: choice.detector,
         embed: choice.embed,
-        graph: choice.graph,
+        embedder: choice.embedder,
       };
       worker.postMessage(init);
     });

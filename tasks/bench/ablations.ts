@@ -86,7 +86,7 @@ rows.push(timeRow(
   )).map((ms) => ms / photos.length) as [number, number],
 ));
 
-const embedder = await loadEmbedder();
+const [embedder] = (await loadEmbedder({ kind: "builtin", name: "dlib" })).parts;
 const detector = await createMtcnnDetector();
 const chips: RgbImage[] = [];
 for (const image of images) {

@@ -3,8 +3,22 @@
  * benchmark's GFLOP/s figures. Only convolutions and dense layers are counted.
  */
 
-/** The dlib ResNet per 150×150 face (the figure the issue quotes). */
+/** The dlib ResNet per 150×150 face. */
 export const DLIB_FLOPS_PER_FACE = 0.542e9;
+
+/**
+ * MobileFaceNet per 112×112 face: its 35 convs and 17 depthwise convs, counted from the TFLite
+ * file by tests/embed/tflite_test.ts (which checks this figure; the file's fixed batch of 2
+ * costs twice this).
+ */
+export const MOBILEFACENET_FLOPS_PER_FACE = 0.2341e9;
+
+/** FLOPs per face of a built-in embedder part, by the name it stamps. */
+export function embedderFlops(name: string): number {
+  if (name === "dlib-resnet-v1") return DLIB_FLOPS_PER_FACE;
+  if (name === "mobilefacenet-v1") return MOBILEFACENET_FLOPS_PER_FACE;
+  throw new Error(`no FLOP count for embedder ${name}`);
+}
 
 const conv = (outH: number, outW: number, k: number, cin: number, cout: number) =>
   2 * outH * outW * k * k * cin * cout;

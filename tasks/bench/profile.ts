@@ -5,16 +5,11 @@
  * batching raises the embedder's faces/s, peak memory, and optionally RSS over a long run.
  *
  * Usage: deno run --allow-read --allow-write tasks/bench/profile.ts --images LIST --model M.json
- *          --out P.json [--soak N]
+ *          --out P.json [--soak N] [--embedder dlib|mobilefacenet|fused]
  */
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  DLIB_FLOPS_PER_FACE,
-  ONET_FLOPS_PER_CROP,
-  pnetFlops,
-  RNET_FLOPS_PER_CROP,
-} from "./flops.ts";
+import { embedderFlops, ONET_FLOPS_PER_CROP, pnetFlops, RNET_FLOPS_PER_CROP } from "./flops.ts";
 import { median, round } from "./stats.ts";
 
 const moduleStartMs = performance.now();
@@ -22,6 +17,8 @@ const { initTf } = await import("../../src/runtime/tf.ts");
 const { loadDetector, loadEmbedder } = await import("../../src/pipeline/models.ts");
 const { analyzeImage, detectFaces, resolveMinFace } = await import("../../src/pipeline/analyze.ts");
 const { alignFace } = await import("../../src/embed/align.ts");
+const { fuseVectors } = await import("../../src/embed/fusion.ts");
+const { DEFAULT_EMBEDDER, DEFAULT_FLIP } = await import("../../src/cli/face_options.ts");
 const { decodeImage, DEFAULT_MAX_PIXELS } = await import("../../src/image/decode.ts");
 const { parseModel, predictSvm } = await import("../../src/classify/mod.ts");
 const mtcnn = await import("../../src/detect/mtcnn/stages.ts");
@@ -78,6 +75,7 @@ const { values } = parseArgs({
     model: { type: "string" },
     out: { type: "string" },
     soak: { type: "string" },
+    embedder: { type: "string" },
   },
 });
 if (!values.images || !values.model || !values.out) {
@@ -89,12 +87,15 @@ const { model } = parseModel(Deno.readTextFileSync(values.model), values.model);
 
 const [, tfInitMs] = await timed(initTf);
 const [detector, detectorMs] = await timed(() => loadDetector("mtcnn"));
-const [embedder, embedderMs] = await timed(() => loadEmbedder());
+const embedderName = (values.embedder ?? DEFAULT_EMBEDDER) as typeof DEFAULT_EMBEDDER;
+const [embedder, embedderMs] = await timed(() =>
+  loadEmbedder({ kind: "builtin", name: embedderName })
+);
 const options = {
   minFace: "auto" as const,
   maxPixels: DEFAULT_MAX_PIXELS,
   pick: "all" as const,
-  flip: false,
+  flip: DEFAULT_FLIP,
   keepChips: false,
 };
 const [, firstImageMs] = await timed(() =>
@@ -113,7 +114,8 @@ interface ImageProfile {
   svmMs: number;
 }
 const images: (ImageProfile | { path: string; error: string })[] = [];
-const chips: RgbImage[] = [];
+/** Up to 16 aligned chips per embedder part, for the efficiency figures. */
+const chips: RgbImage[][] = embedder.parts.map(() => []);
 const large: RgbImage[] = [];
 for (const path of paths) {
   try {
@@ -125,13 +127,19 @@ for (const path of paths) {
       detectFaces(image, detector, resolveMinFace("auto", image))
     );
     const [aligned, alignMs] = await timed(() =>
-      faces.map((f) => alignFace(image, f.landmarks, embedder.inputSize))
+      embedder.parts.map((p) =>
+        faces.map((f) => alignFace(image, f.landmarks, p.inputSize, p.template))
+      )
     );
-    const [embeddings, embedMs] = await timed(() =>
-      aligned.length ? embedder.embed(aligned, { flip: false }) : Promise.resolve([])
-    );
+    const [embeddings, embedMs] = await timed(async () => {
+      const perPart: Float32Array[][] = [];
+      for (const [k, p] of embedder.parts.entries()) {
+        perPart.push(faces.length ? await p.embed(aligned[k], { flip: DEFAULT_FLIP }) : []);
+      }
+      return faces.map((_, i) => fuseVectors(perPart.map((v) => v[i])));
+    });
     const [, svmMs] = await timed(() => embeddings.map((e) => predictSvm(model, e)));
-    if (chips.length < 16) chips.push(...aligned.slice(0, 16 - chips.length));
+    chips.forEach((list, k) => list.push(...aligned[k].slice(0, 16 - list.length)));
     if (Math.max(image.width, image.height) >= 1800 && large.length < 6) large.push(image);
     images.push({
       path,
@@ -158,17 +166,21 @@ const rssAfterLoopMiB = rssMiB();
 
 // Efficiency: GFLOP/s against the best large conv2d, measured here.
 const peak = await peakConvGflops();
-const views = Array.from({ length: 16 }, (_, i) => chips[i % Math.max(1, chips.length)]);
-const embedOne = await gflops(
-  DLIB_FLOPS_PER_FACE,
-  16,
-  () => embedder.embed([views[0]], { flip: false }),
-);
-const embedBatch = await gflops(
-  DLIB_FLOPS_PER_FACE * 16,
-  3,
-  () => embedder.embed(views, { flip: false }),
-);
+/** Each embedder part's GFLOP/s at batch 1 and 16, and its ms per face. */
+const parts: Record<string, { batch1: number; batch16: number; msPerFace: number; share: number }> =
+  {};
+for (const [k, part] of embedder.parts.entries()) {
+  const flops = embedderFlops(part.name);
+  const views = Array.from({ length: 16 }, (_, i) => chips[k][i % Math.max(1, chips[k].length)]);
+  const batch1 = await gflops(flops, 16, () => part.embed([views[0]], { flip: false }));
+  const batch16 = await gflops(flops * 16, 3, () => part.embed(views, { flip: false }));
+  parts[part.name] = {
+    batch1,
+    batch16,
+    msPerFace: round(flops / Math.max(batch1, batch16) / 1e6, 2),
+    share: round(Math.max(batch1, batch16) / peak, 3),
+  };
+}
 
 const weights = loadMtcnnWeights();
 const { scaleFactor, thresholds, maxCandidates, batchSize } = DEFAULT_MTCNN_OPTIONS;
@@ -258,12 +270,8 @@ const report = {
   },
   efficiency: {
     peakConvGflops: peak,
-    embedderGflops: { batch1: embedOne, batch16: embedBatch },
-    embedderShareOfPeak: round(Math.max(embedOne, embedBatch) / peak, 3),
-    embedderFacesPerSec: {
-      batch1: round(embedOne * 1e9 / DLIB_FLOPS_PER_FACE, 1),
-      batch16: round(embedBatch * 1e9 / DLIB_FLOPS_PER_FACE, 1),
-    },
+    embedder: embedder.name,
+    embedderParts: parts,
     mtcnn: {
       photos: large.length,
       gflops: {

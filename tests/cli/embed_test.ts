@@ -17,7 +17,7 @@ const sample1 = `${SAMPLES}sample1.jpg`;
 const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 const cx = (f: Face) => f.box.x + f.box.width / 2;
 
-Deno.test("embed: unit 128-d vectors; the same faces at half size stay close, different faces less so", async () => {
+Deno.test("embed: unit 320-d fused vectors; the same faces at half size stay close, different faces less so", async () => {
   const dir = await Deno.makeTempDir();
   const image = decodeImage(await Deno.readFile(sample1));
   await Deno.writeFile(`${dir}/half.png`, encodePng(resizeBilinear(image, 960, 640)));
@@ -27,7 +27,7 @@ Deno.test("embed: unit 128-d vectors; the same faces at half size stay close, di
   assert.equal(full.length, 3);
   assert.equal(half.length, 3);
   for (const f of [...full, ...half]) {
-    assert.equal(f.embedding.length, 128);
+    assert.equal(f.embedding.length, 320);
     assert.ok(Math.abs(Math.hypot(...f.embedding) - 1) < 1e-5);
   }
   for (let i = 0; i < 3; i++) {
@@ -46,6 +46,31 @@ Deno.test("embed --pick largest keeps one face and says how many were found", as
   const [rec] = jsonLines<Rec & { detected: number }>(stdout);
   assert.equal(rec.detected, 3);
   assert.equal(rec.faces.length, 1);
+});
+
+Deno.test("--embedder dlib|mobilefacenet|fused: the fused vector is the two unit vectors / √2", async () => {
+  const run = async (embedder: string) => {
+    const { code, stdout, stderr } = await runCli([
+      "embed",
+      "--pick",
+      "largest",
+      "--jobs",
+      "1",
+      "--embedder",
+      embedder,
+      sample1,
+    ]);
+    assert.equal(code, 0, stderr);
+    return jsonLines<Rec>(stdout)[0].faces[0].embedding;
+  };
+  const [dlib, mobile, fused] = await Promise.all(["dlib", "mobilefacenet", "fused"].map(run));
+  assert.equal(dlib.length, 128);
+  assert.equal(mobile.length, 192);
+  const expected = [...dlib, ...mobile].map((v) => v / Math.SQRT2);
+  assert.ok(fused.every((v, i) => Math.abs(v - expected[i]) < 1e-6));
+  const bad = await runCli(["embed", "--embedder", "facenet", sample1]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /facenet: cannot read the model: file not found/);
 });
 
 Deno.test("--embedder: a user tfjs graph model (faceres, 1024-d) through the CLI", async () => {

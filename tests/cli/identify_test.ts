@@ -228,3 +228,71 @@ Deno.test("evaluate: the tutorial's accuracy line on train/val folders, and pair
   assert.equal(metrics.rocAuc, 1);
   assert.equal(metrics.accuracyAtThreshold, 1);
 });
+
+Deno.test("a dlib gallery keeps working without flags; gallery reembed moves it to the default embedder", async () => {
+  const { work, gallery, model } = await setup();
+  const alice = `${work}/people/alice/alice0.png`;
+  // alice4 is enrolled later, from another folder.
+  await Deno.mkdir(`${work}/more/alice`, { recursive: true });
+  await Deno.rename(`${work}/people/alice/alice4.png`, `${work}/more/alice/alice4.png`);
+  const enroll = await runCli([
+    "enroll",
+    `${work}/people`,
+    "--gallery",
+    gallery,
+    "--embedder",
+    "dlib",
+  ]);
+  assert.equal(enroll.code, 0, enroll.stderr);
+  const header = JSON.parse((await Deno.readTextFile(gallery)).split("\n")[0]);
+  assert.equal(header.embedder, "dlib-resnet-v1");
+  assert.equal(header.dim, 128);
+  // More photos later, no --embedder: the gallery's own embedder is used.
+  const more = await runCli(["enroll", `${work}/more`, "--gallery", gallery]);
+  assert.equal(more.code, 0, more.stderr);
+  const train = await runCli(["train", "--gallery", gallery, "--out", model]);
+  assert.equal(train.code, 0, train.stderr);
+  const id = await runCli(["identify", alice, "--model", model, "--gallery", gallery]);
+  assert.equal(id.code, 0, id.stderr);
+  assert.equal(jsonLines<{ faces: { name: string }[] }>(id.stdout)[0].faces[0].name, "alice");
+  // An explicit other embedder is refused with what to do.
+  const mixed = await runCli([
+    "enroll",
+    `${work}/more`,
+    "--gallery",
+    gallery,
+    "--embedder",
+    "fused",
+  ]);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /made with embedder dlib-resnet-v1 .* 'faceprint gallery reembed'/);
+
+  // A record whose image is gone keeps the gallery as it is, unless --drop-missing.
+  await Deno.remove(`${work}/more/alice/alice4.png`);
+  const before = await Deno.readTextFile(gallery);
+  const refused = await runCli(["gallery", "reembed", "--gallery", gallery]);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.equal(await Deno.readTextFile(gallery), before);
+  const statuses = jsonLines<{ status: string }>(refused.stdout).map((r) => r.status);
+  assert.deepEqual(statuses.toSorted(), [...Array(9).fill("reembedded"), "missing"].toSorted());
+  assert.match(refused.stderr, /1 of 10 records could not be re-embedded/);
+  // The second run resumes from the saved progress and drops the missing record.
+  const moved = await runCli(["gallery", "reembed", "--gallery", gallery, "--drop-missing"]);
+  assert.equal(moved.code, 1, moved.stderr);
+  const done = jsonLines<{ status: string }>(moved.stdout).map((r) => r.status);
+  assert.equal(done.filter((s) => s === "done-before").length, 9);
+  const after = (await Deno.readTextFile(gallery)).trim().split("\n");
+  assert.equal(JSON.parse(after[0]).embedder, "fused-v1");
+  assert.equal(after.length, 10);
+  await assert.rejects(Deno.stat(`${gallery}.reembed-partial`), Deno.errors.NotFound);
+  // The old model is refused with the flag to use; retrained, the fused gallery names alice.
+  const old = await runCli(["identify", alice, "--model", model, "--gallery", gallery]);
+  assert.equal(old.code, 2);
+  assert.match(
+    old.stderr,
+    /embedder dlib-resnet-v1 and .* with fused-v1: they do not belong together/,
+  );
+  assert.equal((await runCli(["train", "--gallery", gallery, "--out", model])).code, 0);
+  const fused = await runCli(["identify", alice, "--model", model, "--gallery", gallery]);
+  assert.equal(jsonLines<{ faces: { name: string }[] }>(fused.stdout)[0].faces[0].name, "alice");
+});

@@ -149,8 +149,9 @@ const CORRUPTIONS: { name: string; content: () => string | Uint8Array; message: 
     content: () =>
       corruptedText((l) => [l[0].replace("dlib-resnet-v1", "facenet-v2"), ...l.slice(1)]),
     message: new RegExp(
-      "line 1: made with embedder facenet-v2 \\(hash 5b3ad7e1c0f4…\\); this faceprint uses " +
-        "dlib-resnet-v1 \\(hash 5b3ad7e1c0f4…\\) — re-enroll or use the matching faceprint version$",
+      "line 1: made with embedder facenet-v2 \\(hash 5b3ad7e1c0f4…\\); this run uses " +
+        "dlib-resnet-v1 \\(hash 5b3ad7e1c0f4…\\) — run with the embedder it was made with " +
+        "\\(--embedder\\), or move it to dlib-resnet-v1 with 'faceprint gallery reembed'$",
     ),
   },
   {
@@ -158,7 +159,7 @@ const CORRUPTIONS: { name: string; content: () => string | Uint8Array; message: 
     content: () =>
       corruptedText((l) => [l[0].replace(STAMP.embedderHash, "f".repeat(64)), ...l.slice(1)]),
     message:
-      /line 1: made with embedder dlib-resnet-v1 \(hash ffffffffffff…\); this faceprint uses dlib-resnet-v1 \(hash 5b3ad7e1c0f4…\)/,
+      /line 1: made with embedder dlib-resnet-v1 \(hash ffffffffffff…\); this run uses dlib-resnet-v1 \(hash 5b3ad7e1c0f4…\)/,
   },
   {
     name: "score as a string",

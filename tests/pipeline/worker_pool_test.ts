@@ -13,6 +13,9 @@ const OPTIONS: AnalyzeOptions = {
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The built-in fused embedder. */
+const FUSED = { kind: "builtin", name: "fused" } as const;
+
 Deno.test("mapOrdered: input order whatever finishes first, bounded in flight, errors kept", async () => {
   let inFlight = 0, most = 0;
   const outcomes: Outcome<number, number>[] = [];
@@ -37,16 +40,16 @@ Deno.test("two workers give the same faces, embeddings and chips as in-process",
   const bytes = ["sample1.jpg", "sample2.jpg", "sample4.jpg"].map((n) =>
     Deno.readFileSync(new URL(n, SAMPLES))
   );
-  const local = await createAnalyzer({ detector: "mtcnn", embed: true }, 1);
-  const pool = await createAnalyzer({ detector: "mtcnn", embed: true }, 2);
+  const local = await createAnalyzer({ detector: "mtcnn", embed: true, embedder: FUSED }, 1);
+  const pool = await createAnalyzer({ detector: "mtcnn", embed: true, embedder: FUSED }, 2);
   try {
     assert.equal(pool.jobs, 2);
     assert.deepEqual(pool.embedder, {
       name: local.embedder!.name,
       hash: local.embedder!.hash,
       size: local.embedder!.size,
-      inputSize: local.embedder!.inputSize,
     });
+    assert.equal(pool.embedder!.size, 320);
     const expected = [];
     for (const b of bytes) expected.push(await local.analyze(b, OPTIONS));
     const got = await Promise.all(bytes.map((b) => pool.analyze(b, OPTIONS)));
@@ -67,7 +70,11 @@ Deno.test("a pool whose models cannot load rejects with the reason", async () =>
       createAnalyzer({
         detector: "mtcnn",
         embed: true,
-        graph: { path: "/nonexistent/model.json", options: { normalization: "standardize" } },
+        embedder: {
+          kind: "graph",
+          path: "/nonexistent/model.json",
+          options: { normalization: "standardize" },
+        },
       }, 2),
     /nonexistent\/model\.json/,
   );

@@ -198,7 +198,10 @@ Deno.test("train --out SIGKILLed while writing leaves the old or the new model, 
     );
   }));
 
-/** A real gallery (4 people × 3 faces, enrolled by two concurrent runs) and a model trained on it. */
+/**
+ * A real gallery (4 people × 3 faces, enrolled by two concurrent runs with the dlib embedder, whose
+ * 128 values the corruption cases below spell out) and a model trained on it.
+ */
 let enrolled: Promise<{ dir: string; gallery: string; model: string; probe: string }> | null = null;
 
 function enrolledConcurrently() {
@@ -210,8 +213,8 @@ function enrolledConcurrently() {
     await writeDataset(`${dir}/two`, ["cat", "dee"]);
     const gallery = `${dir}/faces.jsonl`;
     const runs = await Promise.all([
-      runCli(["enroll", `${dir}/one`, "--gallery", gallery]),
-      runCli(["enroll", `${dir}/two`, "--gallery", gallery]),
+      runCli(["enroll", `${dir}/one`, "--gallery", gallery, "--embedder", "dlib"]),
+      runCli(["enroll", `${dir}/two`, "--gallery", gallery, "--embedder", "dlib"]),
     ]);
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
     const model = `${dir}/model.json`;
