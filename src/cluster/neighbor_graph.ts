@@ -1,0 +1,184 @@
+/**
+ * Which faces are near which: every pair closer than a radius, found by computing distances in
+ * square blocks (tfjs matMul on the WASM backend), so memory holds one block of distances and the
+ * sparse list of near pairs, never an n × n matrix.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { initTf } from "../runtime/tf.ts";
+
+/** Row-major vectors: `count` rows of `dim` values. */
+export interface VectorSet {
+  data: Float32Array;
+  count: number;
+  dim: number;
+}
+
+/**
+ * Near pairs in compressed sparse rows, both directions: the neighbours of `i` are
+ * `targets[offsets[i] .. offsets[i+1])`, ascending, at `distances` of the same index.
+ */
+export interface NeighborGraph {
+  count: number;
+  offsets: Int32Array;
+  targets: Int32Array;
+  distances: Float32Array;
+}
+
+/** Rows per distance block: a 2048 × 2048 block of float32 is 16 MiB. */
+export const BLOCK_ROWS = 2048;
+
+/** A growable list of (i, j, d) triples in typed arrays. */
+class PairList {
+  i = new Int32Array(1024);
+  j = new Int32Array(1024);
+  d = new Float32Array(1024);
+  length = 0;
+
+  push(i: number, j: number, d: number): void {
+    if (this.length === this.i.length) {
+      const grow = <T extends Int32Array | Float32Array>(a: T): T => {
+        const b = new (a.constructor as { new (n: number): T })(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.i = grow(this.i);
+      this.j = grow(this.j);
+      this.d = grow(this.d);
+    }
+    this.i[this.length] = i;
+    this.j[this.length] = j;
+    this.d[this.length++] = d;
+  }
+}
+
+/** Euclidean distance between rows `a` and `b` of a vector set. */
+export function rowDistance(v: VectorSet, a: number, b: number): number {
+  const { data, dim } = v;
+  let s = 0;
+  for (let k = 0, pa = a * dim, pb = b * dim; k < dim; k++) {
+    const t = data[pa + k] - data[pb + k];
+    s += t * t;
+  }
+  return Math.sqrt(s);
+}
+
+/**
+ * Every pair of rows closer than `radius` (Euclidean), as a symmetric sparse graph. Distances
+ * come from |a|² + |b|² − 2a·b with the dot products of each block pair from one matMul; pairs
+ * near the radius are recomputed exactly so the result does not depend on the block layout.
+ *
+ * @example
+ * const graph = await neighborGraph({ data, count: n, dim: 320 }, 0.8);
+ */
+export async function neighborGraph(
+  v: VectorSet,
+  radius: number,
+  blockRows = BLOCK_ROWS,
+): Promise<NeighborGraph> {
+  await initTf();
+  const { data, count, dim } = v;
+  const norms = new Float32Array(count);
+  for (let r = 0; r < count; r++) {
+    let s = 0;
+    for (let k = r * dim; k < (r + 1) * dim; k++) s += data[k] * data[k];
+    norms[r] = s;
+  }
+  const pairs = new PairList();
+  const r2 = radius * radius;
+  const margin = 1e-4 * (1 + r2);
+  const blocks: tf.Tensor2D[] = [];
+  for (let start = 0; start < count; start += blockRows) {
+    const rows = Math.min(blockRows, count - start);
+    blocks.push(tf.tensor2d(data.subarray(start * dim, (start + rows) * dim), [rows, dim]));
+  }
+  try {
+    for (let bi = 0; bi < blocks.length; bi++) {
+      for (let bj = bi; bj < blocks.length; bj++) {
+        const product = tf.matMul(blocks[bi], blocks[bj], false, true);
+        const dots = product.dataSync() as Float32Array;
+        product.dispose();
+        const i0 = bi * blockRows, j0 = bj * blockRows;
+        const cols = blocks[bj].shape[0];
+        for (let a = 0; a < blocks[bi].shape[0]; a++) {
+          const i = i0 + a;
+          const ni = norms[i];
+          for (let b = bi === bj ? a + 1 : 0; b < cols; b++) {
+            const j = j0 + b;
+            const d2 = ni + norms[j] - 2 * dots[a * cols + b];
+            if (d2 >= r2 + margin) continue;
+            const d = rowDistance(v, i, j);
+            if (d < radius) pairs.push(i, j, d);
+          }
+        }
+      }
+    }
+  } finally {
+    for (const block of blocks) block.dispose();
+  }
+  return toCsr(count, pairs);
+}
+
+function toCsr(count: number, pairs: PairList): NeighborGraph {
+  const degree = new Int32Array(count + 1);
+  for (let p = 0; p < pairs.length; p++) {
+    degree[pairs.i[p] + 1]++;
+    degree[pairs.j[p] + 1]++;
+  }
+  for (let r = 0; r < count; r++) degree[r + 1] += degree[r];
+  const offsets = degree;
+  const fill = offsets.slice(0, count);
+  const targets = new Int32Array(2 * pairs.length);
+  const distances = new Float32Array(2 * pairs.length);
+  for (let p = 0; p < pairs.length; p++) {
+    const i = pairs.i[p], j = pairs.j[p], d = pairs.d[p];
+    targets[fill[i]] = j;
+    distances[fill[i]++] = d;
+    targets[fill[j]] = i;
+    distances[fill[j]++] = d;
+  }
+  for (let r = 0; r < count; r++) sortRow(targets, distances, offsets[r], offsets[r + 1]);
+  return { count, offsets, targets, distances };
+}
+
+/** Sorts one row's neighbours by index (insertion sort: rows are short and nearly sorted). */
+function sortRow(t: Int32Array, d: Float32Array, from: number, to: number): void {
+  for (let a = from + 1; a < to; a++) {
+    const tk = t[a], dk = d[a];
+    let b = a - 1;
+    while (b >= from && t[b] > tk) {
+      t[b + 1] = t[b];
+      d[b + 1] = d[b];
+      b--;
+    }
+    t[b + 1] = tk;
+    d[b + 1] = dk;
+  }
+}
+
+/**
+ * The sub-graph of pairs closer than `radius` (≤ the graph's own radius), without recomputing
+ * distances: how one blocked pass serves several thresholds.
+ *
+ * @example
+ * const tight = restrictGraph(await neighborGraph(v, 1.0), 0.8);
+ */
+export function restrictGraph(graph: NeighborGraph, radius: number): NeighborGraph {
+  const { count, offsets, targets, distances } = graph;
+  const keep = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++) {
+    let k = 0;
+    for (let e = offsets[i]; e < offsets[i + 1]; e++) if (distances[e] < radius) k++;
+    keep[i + 1] = keep[i] + k;
+  }
+  const t = new Int32Array(keep[count]);
+  const d = new Float32Array(keep[count]);
+  for (let i = 0, w = 0; i < count; i++) {
+    for (let e = offsets[i]; e < offsets[i + 1]; e++) {
+      if (distances[e] < radius) {
+        t[w] = targets[e];
+        d[w++] = distances[e];
+      }
+    }
+  }
+  return { count, offsets: keep, targets: t, distances: d };
+}
