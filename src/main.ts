@@ -7,6 +7,7 @@ import { TRAIN_HELP, trainCommand } from "./cli/train.ts";
 import { IDENTIFY_HELP, identifyCommand } from "./cli/identify.ts";
 import { VERIFY_HELP, verifyCommand } from "./cli/verify.ts";
 import { EVALUATE_HELP, evaluateCommand } from "./cli/evaluate.ts";
+import { CLUSTER_HELP, clusterCommand } from "./cli/cluster.ts";
 import { EXIT } from "./cli/errors.ts";
 import { warn } from "./cli/log.ts";
 import { versionText } from "./version.ts";
@@ -24,6 +25,7 @@ Commands:
   identify PATH...      name every face (or "unknown") with the SVM
   verify A B            same person? exit code 0 yes, 1 no
   evaluate DIR          train/val accuracy, or verification metrics on a pairs list
+  cluster PATH...       group every face by person (who appears where), contact sheets
 
 Run 'faceprint COMMAND --help' for a command's options and an example.
   --version             version and the embedded models with their sha256
@@ -49,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
   identify: { run: identifyCommand, help: IDENTIFY_HELP },
   verify: { run: verifyCommand, help: VERIFY_HELP },
   evaluate: { run: evaluateCommand, help: EVALUATE_HELP },
+  cluster: { run: clusterCommand, help: CLUSTER_HELP },
 };
 
 function print(text: string): void {

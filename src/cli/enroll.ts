@@ -31,10 +31,12 @@ import {
 import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { milestone, progress, warn } from "./log.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
+import { enrollClusters, parseAssignments } from "./enroll_clusters.ts";
 
 /** Help for `faceprint enroll`. */
 export const ENROLL_HELP = `Usage: faceprint enroll DATASET_DIR --gallery G [options]
        faceprint enroll --name NAME IMAGE... --gallery G [options]
+       faceprint enroll --clusters CLUSTERS.jsonl --name NAME=ID ... --gallery G
 
 Adds people to the gallery file G (created if missing). DATASET_DIR holds one folder per person
 (DATASET_DIR/<person>/<images>); with --name, the images given are all of NAME. One face per
@@ -48,6 +50,9 @@ Prints one JSON object per image on stdout:
 Options:
   --gallery G           the gallery file (JSON Lines; required)
   --name NAME           enrol the given images as NAME
+  --clusters FILE       enrol whole groups of 'faceprint cluster' output FILE from their stored
+                        embeddings: --name alice=7 (repeatable) or --names FILE (alice=7 per
+                        line) names group 7 alice; faces already in the gallery are skipped
   -f, --format F        jsonl (default), json, csv
 ${FACE_FLAGS_HELP}
 
@@ -177,18 +182,32 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     options: {
       ...FACE_FLAGS,
       gallery: { type: "string" },
-      name: { type: "string" },
+      name: { type: "string", multiple: true },
+      clusters: { type: "string" },
+      names: { type: "string" },
       format: { type: "string", short: "f" },
     },
   });
   const galleryPath = values.gallery;
   if (!galleryPath) throw new UsageError("--gallery G is required");
+  if (values.clusters !== undefined) {
+    if (positionals.length) throw new UsageError("--clusters takes no image paths");
+    const texts = [...values.name ?? [], ...await namesFileLines(values.names)];
+    if (!texts.length) throw new UsageError("--clusters needs --name NAME=CLUSTER or --names FILE");
+    return enrollClusters(
+      values.clusters,
+      parseAssignments(texts),
+      galleryPath,
+      parseFormat(values.format),
+    );
+  }
+  if ((values.name?.length ?? 0) > 1) throw new UsageError("give --name once (or use --clusters)");
   if (positionals.length === 0) {
     throw new UsageError("no input: give DATASET_DIR, or --name NAME IMAGE...");
   }
   const format = parseFormat(values.format);
-  const options = parseFaceOptions(values);
-  const people = await collectPeople(positionals, values.name);
+  const options = parseFaceOptions({ ...values, name: undefined });
+  const people = await collectPeople(positionals, values.name?.[0]);
 
   const total = [...people.values()].reduce((n, inputs) => n + inputs.length, 0);
   const analyzer = await createAnalyzer(
@@ -203,6 +222,16 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     return await enrollAll(analyzer, people, galleryPath, format, options);
   } finally {
     analyzer.close();
+  }
+}
+
+/** The non-empty lines of a `--names` file (`alice=7` per line), or none without the flag. */
+async function namesFileLines(path: string | undefined): Promise<string[]> {
+  if (path === undefined) return [];
+  try {
+    return (await Deno.readTextFile(path)).split("\n").map((l) => l.trim()).filter(Boolean);
+  } catch (e) {
+    throw new UsageError(`${path}: cannot read names: ${(e as Error).message}`);
   }
 }
 

@@ -16,6 +16,8 @@ export interface ImageRecord {
   width?: number;
   height?: number;
   detected?: number;
+  /** `embed` only: the embedder's `"name@sha256"`, so a reader can tell embeddings apart. */
+  embedder?: string;
   faces?: FaceRecord[];
   error?: string;
 }

@@ -13,6 +13,7 @@ import { createWriter, type CsvShape, parseFormat } from "./output.ts";
 import { faceRecord, type ImageRecord } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
 import { progress, warn } from "./log.ts";
+import { embedderStamp } from "../cluster/face_table.ts";
 
 function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
   const header = ["file", "face", "x", "y", "width", "height", "score"];
@@ -94,6 +95,7 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
           height: result.height,
         };
         if (pick !== "all") record.detected = result.detected;
+        if (analyzer.embedder) record.embedder = embedderStamp(analyzer.embedder);
         record.faces = result.faces.map(faceRecord);
         writer.write(record);
       } catch (e) {
