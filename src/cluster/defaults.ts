@@ -4,7 +4,7 @@
  * whose pairwise precision is at least 0.99 (`deno task cluster-eval`, README "Clustering").
  */
 export const DEFAULT_CUTS: Record<string, number> = {
-  "fused-v1": 0.72,
+  "fused-v1": 0.71,
   "dlib-resnet-v1": 0.32,
   "mobilefacenet-v1": 0.94,
 };

@@ -86,20 +86,24 @@ export async function neighborGraph(
   const pairs = new PairList();
   const r2 = radius * radius;
   const margin = 1e-4 * (1 + r2);
-  const blocks: tf.Tensor2D[] = [];
-  for (let start = 0; start < count; start += blockRows) {
-    const rows = Math.min(blockRows, count - start);
-    blocks.push(tf.tensor2d(data.subarray(start * dim, (start + rows) * dim), [rows, dim]));
-  }
+  // Column blocks are kept transposed (dim × rows): tfjs-wasm's matMul takes its XNNPACK path
+  // only without transpose flags, ~10× faster (1024 × 320 × 1024: 81 against 790 ms).
+  const starts: number[] = [];
+  for (let start = 0; start < count; start += blockRows) starts.push(start);
+  const rowsOf = (b: number) => Math.min(blockRows, count - starts[b]);
+  const slice = (b: number) =>
+    tf.tensor2d(data.subarray(starts[b] * dim, (starts[b] + rowsOf(b)) * dim), [rowsOf(b), dim]);
+  const columns = starts.map((_, b) => tf.tidy(() => tf.transpose(slice(b)) as tf.Tensor2D));
   try {
-    for (let bi = 0; bi < blocks.length; bi++) {
-      for (let bj = bi; bj < blocks.length; bj++) {
-        const product = tf.matMul(blocks[bi], blocks[bj], false, true);
+    for (let bi = 0; bi < starts.length; bi++) {
+      const rows = slice(bi);
+      for (let bj = bi; bj < starts.length; bj++) {
+        const product = tf.matMul(rows, columns[bj]);
         const dots = product.dataSync() as Float32Array;
         product.dispose();
-        const i0 = bi * blockRows, j0 = bj * blockRows;
-        const cols = blocks[bj].shape[0];
-        for (let a = 0; a < blocks[bi].shape[0]; a++) {
+        const i0 = starts[bi], j0 = starts[bj];
+        const cols = rowsOf(bj);
+        for (let a = 0; a < rowsOf(bi); a++) {
           const i = i0 + a;
           const ni = norms[i];
           for (let b = bi === bj ? a + 1 : 0; b < cols; b++) {
@@ -111,9 +115,10 @@ export async function neighborGraph(
           }
         }
       }
+      rows.dispose();
     }
   } finally {
-    for (const block of blocks) block.dispose();
+    for (const column of columns) column.dispose();
   }
   return toCsr(count, pairs);
 }
