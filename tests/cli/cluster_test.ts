@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { decodeImage, resizeBilinear } from "../../src/image/decode.ts";
 import { encodePng } from "../../src/image/encode_png.ts";
 import type { RgbImage } from "../../src/types.ts";
+import { scoreClusters } from "../../src/cluster/metrics.ts";
 import { jsonLines, runCli, SAMPLES } from "./run_cli.ts";
 
 interface Face {
@@ -245,4 +246,37 @@ Deno.test("bad input: a broken embeddings line or another embedder is named, not
   assert.equal(c.code, 2);
   assert.match(c.stderr, /made with embedder fused-v1/);
   assert.equal(await Deno.readTextFile(foreign), JSON.stringify(header) + "\n");
+});
+
+const LFW = new URL("../../../shared/data/lfw-dev/images/", import.meta.url).pathname;
+const lfwPresent = await Deno.stat(LFW).then(() => true, () => false);
+if (!lfwPresent) console.log(`skipping the LFW cluster test: ${LFW} not found`);
+
+Deno.test({
+  name:
+    "cluster on LFW: 8 people × 4 photos, the default merges no two people and keeps most together",
+  ignore: !lfwPresent,
+  fn: async () => {
+    const people: string[] = [];
+    for (const e of [...Deno.readDirSync(LFW)].sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if ([...Deno.readDirSync(`${LFW}${e.name}`)].length >= 4) people.push(e.name);
+      if (people.length === 8) break;
+    }
+    const files = people.flatMap((p) =>
+      [...Deno.readDirSync(`${LFW}${p}`)].map((e) => `${LFW}${p}/${e.name}`).sort().slice(0, 4)
+    );
+    const { code, stdout, stderr } = await runCli(["cluster", ...files]);
+    assert.equal(code, 0, stderr);
+    // The labelled person is the face at the centre of each 250×250 crop; others are bystanders.
+    const centred = jsonLines<Face>(stdout).filter((f) =>
+      Math.hypot(f.box.x + f.box.width / 2 - 125, f.box.y + f.box.height / 2 - 125) < 30
+    );
+    assert.equal(centred.length, 32);
+    const s = scoreClusters(
+      centred.map((f, i) => f.cluster ?? -1 - i),
+      centred.map((f) => f.file.split("/").slice(-2, -1)[0]),
+    );
+    assert.equal(s.pairwise.precision, 1, "no two people in one group");
+    assert.ok(s.bcubed.f1 >= 0.9, `BCubed F1 ${s.bcubed.f1}`);
+  },
 });
