@@ -5,8 +5,8 @@
  */
 export const DEFAULT_CUTS: Record<string, number> = {
   "fused-v1": 0.71,
-  "dlib-resnet-v1": 0.32,
-  "mobilefacenet-v1": 0.94,
+  "dlib-resnet-v1": 0.3,
+  "mobilefacenet-v1": 0.92,
 };
 
 /** Groups smaller than this are left unclustered by default (a face alone is no group). */
