@@ -58,8 +58,8 @@ into a gallery with: faceprint enroll --clusters FILE --name alice=0 --gallery G
 
 Options:
   --from-embeddings F   cluster the faces of 'faceprint embed' output F instead of images
-  --threshold D         the distance cut (default per embedder, chosen on LFW: ${cuts});
-                        lower splits more, higher merges more
+  --threshold D         the distance cut; lower splits more, higher merges more (default per
+                        embedder, chosen on LFW: ${cuts})
   --min-size N          smallest group given an id (default ${DEFAULT_MIN_SIZE})
   --gallery G           name each group after the gallery person nearest on average (mean
                         distance below the embedder's verification threshold), as "name"

@@ -29,6 +29,15 @@ function isBox(b: unknown): b is Box {
     [box.x, box.y, box.width, box.height].every((v) => typeof v === "number");
 }
 
+function isLandmarks(l: unknown): l is Landmarks {
+  const m = l as Record<string, unknown>;
+  return typeof m === "object" && m !== null &&
+    ["leftEye", "rightEye", "nose", "mouthLeft", "mouthRight"].every((k) =>
+      Array.isArray(m[k]) && (m[k] as unknown[]).length === 2 &&
+      (m[k] as unknown[]).every((v) => typeof v === "number")
+    );
+}
+
 /**
  * Parses `embed` output text. Image records with an `error` are skipped (they have no faces);
  * images without faces add nothing. Records must all carry the same `embedder` stamp; a file
@@ -90,6 +99,9 @@ export function parseEmbeddings(
         );
       }
       if (!isBox(face.box)) throw new EmbeddingsFileError(`${where}: face ${i} has no box`);
+      if (!isLandmarks(face.landmarks)) {
+        throw new EmbeddingsFileError(`${where}: face ${i} has no landmarks`);
+      }
       entries.push([{
         file: record.file as string,
         face: i,

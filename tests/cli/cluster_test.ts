@@ -16,6 +16,7 @@ interface Face {
   box: { x: number; y: number; width: number; height: number };
   cluster: number | null;
   size: number;
+  landmarks: Record<string, [number, number]>;
   embedder: string;
   embedding: number[];
 }
@@ -157,6 +158,34 @@ Deno.test("cluster → enroll --clusters → train → identify names the faces 
     jsonLines<{ status: string }>(again.stdout).every((l) => l.status === "already-enrolled"),
   );
 
+  // Clustering again with the gallery names the groups (from the stored embeddings: no model).
+  const emb = `${work}/again.jsonl`;
+  await Deno.writeTextFile(
+    emb,
+    faces.map((f) =>
+      JSON.stringify({
+        file: f.file,
+        embedder: f.embedder,
+        faces: [{ box: f.box, landmarks: f.landmarks, embedding: f.embedding }],
+      })
+    ).join("\n") + "\n",
+  );
+  const named = await runCli(["cluster", "--from-embeddings", emb, "--gallery", gallery]);
+  assert.equal(named.code, 0, named.stderr);
+  const namedFaces = jsonLines<Face & { name?: string }>(named.stdout);
+  for (const f of sample1) {
+    const same = namedFaces.filter((g) =>
+      g.cluster !== null &&
+      g.cluster ===
+        namedFaces.find((h) => h.file === f.file && overlap(h.box, f.box) > 0.9)?.cluster
+    );
+    assert.ok(
+      same.length >= 2 && same.every((g) => g.name === `p${f.face}`),
+      `group of sample1 face ${f.face} named p${f.face}`,
+    );
+  }
+  assert.ok(namedFaces.filter((g) => g.cluster === null).every((g) => g.name === undefined));
+
   const model = `${work}/model.json`;
   const train = await runCli(["train", "--gallery", gallery, "--out", model]);
   assert.equal(train.code, 0, train.stderr);
@@ -192,7 +221,7 @@ Deno.test("bad input: a broken embeddings line or another embedder is named, not
     JSON.stringify({
       file: r.file,
       embedder: r.embedder,
-      faces: [{ box: r.box, embedding: r.embedding }],
+      faces: [{ box: r.box, landmarks: r.landmarks, embedding: r.embedding }],
     });
   const records = clusters.map((l) => JSON.parse(l) as Face);
   const good = records.slice(0, 4).map(embedLine);
