@@ -77,9 +77,15 @@ export async function enrollClusters(
   }
   const { embedder, faces } = parsed;
   const at = embedder.lastIndexOf("@");
+  if (at < 0) {
+    throw new UsageError(
+      `${clustersPath}: embedder ${embedder} has no weights hash (clustered from an older embed ` +
+        "output): embed the photos again with this faceprint, then cluster",
+    );
+  }
   const stamp = {
     embedder: stampName(embedder),
-    embedderHash: at < 0 ? "" : embedder.slice(at + 1),
+    embedderHash: embedder.slice(at + 1),
     dim: faces[0].embedding.length,
   };
   await readGallery(galleryPath, stamp); // refuses another embedder before any work
