@@ -2,15 +2,16 @@
  * `deno task cluster-eval EMB.jsonl [--labels CSV] [--sweep]`: how well each clustering algorithm
  * groups labelled faces, per embedder, over a range of thresholds. EMB.jsonl is `faceprint embed`
  * output (one face per image, e.g. `--pick center` on LFW); a face's person is its image's folder
- * name, or the identity given for its file name by `--labels` (CSV `file,identity`; identities naming
- * several people, like deepface's `id01 + 1 other`, are left out). Fused
- * embeddings are also scored as their dlib and MobileFaceNet parts (each model's unit vector), as
+ * name, or the identity given for its file name by `--labels` (CSV `file,identity`; identities
+ * naming several people, like deepface's `id01 + 1 other`, are left out). Fused embeddings are
+ * also scored as their dlib and MobileFaceNet parts (each model's unit vector), as
  * `deno task calibrate` does.
  *
  * Prints a Markdown table: for each embedder and algorithm, the threshold with the best BCubed F1
  * among those with pairwise precision ≥ 0.99, with pairwise and BCubed precision/recall/F1 and
- * the number of groups, and average linkage at faceprint's default cut; `--sweep` prints every threshold tried (up to where pairwise
- * precision falls below 0.5).
+ * the number of groups, and average linkage at faceprint's default cut. Then a held-out check:
+ * the cut chosen by the same rule on one half of the people, scored on the other half. `--sweep`
+ * lists every threshold tried in the first table (up to where pairwise precision falls below 0.5).
  */
 import { parseArgs } from "node:util";
 import { parseEmbeddings } from "../src/cluster/embeddings_file.ts";
@@ -129,5 +130,46 @@ for (const [name, vectors, grid] of embedders) {
       if (s.pairwise.precision < 0.5) break; // larger thresholds only merge more
     }
     if (!values.sweep && best) console.log(best);
+  }
+}
+
+/** Rows of `v` (and their people) whose person is in `half` (people alternate, sorted by name). */
+function halfOf(vectors: VectorSet, half: number): { v: VectorSet; truth: string[] } {
+  const names = [...new Set(truth)].sort();
+  const side = new Map(names.map((p, i) => [p, i % 2]));
+  const rows = truth.flatMap((p, i) => side.get(p) === half ? [i] : []);
+  const data = new Float32Array(rows.length * vectors.dim);
+  rows.forEach((r, k) =>
+    data.set(vectors.data.subarray(r * vectors.dim, (r + 1) * vectors.dim), k * vectors.dim)
+  );
+  return { v: { data, count: rows.length, dim: vectors.dim }, truth: rows.map((r) => truth[r]) };
+}
+
+// Held out: the average-linkage cut chosen (same rule) on one half of the people, scored on the
+// other half, both ways.
+console.log("\nAverage linkage, cut chosen on one half of the people, scored on the other:\n");
+console.log(
+  "| embedder | chosen on | cut | scored on | pair P | BCubed P | BCubed R | BCubed F1 |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
+for (const [name, vectors, grid] of embedders) {
+  for (const half of [0, 1]) {
+    const [a, b] = [halfOf(vectors, half), halfOf(vectors, 1 - half)];
+    const [ga, gb] = [
+      await neighborGraph(a.v, grid.at(-1)!),
+      await neighborGraph(b.v, grid.at(-1)!),
+    ];
+    let cut = grid[0], bestF1 = -1;
+    for (const t of grid) {
+      const s = scoreClusters(averageLinkage(a.v, restrictGraph(ga, t), t), a.truth);
+      if (s.pairwise.precision >= 0.99 && s.bcubed.f1 > bestF1) [cut, bestF1] = [t, s.bcubed.f1];
+      if (s.pairwise.precision < 0.5) break;
+    }
+    const s = scoreClusters(averageLinkage(b.v, restrictGraph(gb, cut), cut), b.truth);
+    console.log(
+      `| ${name} | ${a.v.count} faces | ${cut} | ${b.v.count} faces | ${
+        f3(s.pairwise.precision)
+      } | ${f3(s.bcubed.precision)} | ${f3(s.bcubed.recall)} | ${f3(s.bcubed.f1)} |`,
+    );
   }
 }
