@@ -17,10 +17,21 @@ import {
   openSetRuleFor,
   parseFaceOptions,
 } from "./face_options.ts";
-import { expandInputs, type Input, readInput } from "./inputs.ts";
-import { progress, warn } from "./log.ts";
+import { type Input, readInput, realPathOrNull, type SkipTally } from "./inputs.ts";
+import {
+  INPUT_FLAGS,
+  INPUT_FLAGS_HELP,
+  parseInputPlan,
+  reportSkipped,
+  RESUME_FLAG,
+  RESUME_HELP,
+  selectInputs,
+  takeAhead,
+} from "./input_flags.ts";
+import { openResume } from "./resume.ts";
+import { endProgress, progress, warn } from "./log.ts";
 import { readModelFile } from "./models_file.ts";
-import { createWriter, type Format, parseFormat } from "./output.ts";
+import { createWriter, type Format, parseFormat, type RecordWriter } from "./output.ts";
 import { roundBox } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
 
@@ -43,8 +54,11 @@ Options:
   --min-probability P   default ${DEFAULT_MIN_PROBABILITY}
   --max-distance D      default: the embedder's calibrated threshold (faceprint --version)
   --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name (93%)"
-                        (green), or "unknown" (red)
+                        (green), or "unknown" (red); the record's "annotated" names the file
+                        (img-2.png when two inputs share a name); DIR is never read as input
   -f, --format F        jsonl (default), json, csv (file,name,probability,x,y,width,height,error)
+${INPUT_FLAGS_HELP}
+${RESUME_HELP}
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 all images read, 1 some images failed (their errors are in the output), 2 usage
@@ -70,6 +84,8 @@ interface IdentifyRecord {
   width?: number;
   height?: number;
   faces?: IdentifiedFace[];
+  /** The annotated copy written by `--annotate`. */
+  annotated?: string;
   error?: string;
 }
 
@@ -88,37 +104,72 @@ export async function identifyCommand(argv: string[]): Promise<number> {
       "max-distance": { type: "string" },
       annotate: { type: "string" },
       format: { type: "string", short: "f" },
+      ...INPUT_FLAGS,
+      ...RESUME_FLAG,
     },
   });
   if (!values.model) throw new UsageError("--model MODEL.json is required");
-  if (positionals.length === 0) {
-    throw new UsageError("no input: give image files, directories or -");
-  }
+  const plan = parseInputPlan(values, positionals);
   const format = parseFormat(values.format);
+  if (values.resume !== undefined && format !== "jsonl") {
+    throw new UsageError("--resume writes JSON Lines: leave out --format or use jsonl");
+  }
   const options = parseFaceOptions(values);
-  const inputs = await Array.fromAsync(expandInputs(positionals));
+  if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
+  const skipped: SkipTally = new Map();
+  const resumed = values.resume === undefined
+    ? undefined
+    : await openResume<IdentifyRecord>(values.resume);
+  const annotate = values.annotate === undefined
+    ? undefined
+    : (await realPathOrNull(values.annotate)) ?? values.annotate;
+  const { head, all: inputs } = await takeAhead(
+    selectInputs(plan, {
+      skipped,
+      exclude: new Set(annotate === undefined ? [] : [annotate]),
+      answered: resumed?.answered,
+      resumePath: values.resume,
+    }),
+    options.jobs,
+  );
+  if (head.length === 0) {
+    resumed?.writer.close();
+    return reportSkipped(skipped, 0) ? EXIT.partial : EXIT.ok;
+  }
   const analyzer = await createAnalyzer(
     {
       detector: options.detector,
       embed: true,
       embedder: await chooseEmbedder(options, [values.model, values.gallery]),
     },
-    Math.min(options.jobs, inputs.length),
+    Math.min(options.jobs, head.length),
   );
   try {
     const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
-    return await identifyAll(analyzer, inputs, values, { ...options, rule, format });
+    const code = await identifyAll(analyzer, inputs, values, {
+      ...options,
+      rule,
+      format,
+      writer: resumed?.writer,
+    });
+    reportSkipped(skipped, 1);
+    return code;
   } finally {
     analyzer.close();
+    endProgress();
   }
 }
 
 /** Loads the model (and gallery), then names the faces of every input, in input order. */
 async function identifyAll(
   analyzer: Analyzer,
-  inputs: Input[],
+  inputs: AsyncIterable<Input>,
   values: { model?: string; gallery?: string; annotate?: string },
-  options: FaceOptions & { rule: OpenSetRule; format: Format },
+  options: FaceOptions & {
+    rule: OpenSetRule;
+    format: Format;
+    writer?: RecordWriter<IdentifyRecord>;
+  },
 ): Promise<number> {
   const { rule, format } = options;
   const embedder = analyzer.embedder!;
@@ -134,9 +185,7 @@ async function identifyAll(
   } else {
     warn("no --gallery: unknown faces are decided by probability alone");
   }
-  if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
-
-  const writer = createWriter<IdentifyRecord>(format, {
+  const writer = options.writer ?? createWriter<IdentifyRecord>(format, {
     header: ["file", "name", "probability", "x", "y", "width", "height"],
     rows: (r) =>
       (r.faces ?? []).map((
@@ -157,7 +206,7 @@ async function identifyAll(
   );
   for await (const outcome of results) {
     const { item: input, index: n } = outcome;
-    progress(n, inputs.length, input.path);
+    progress(n, undefined, input.path);
     try {
       if (!outcome.ok) throw outcome.error;
       const result = outcome.value;
@@ -174,6 +223,12 @@ async function identifyAll(
         if (id.reason) out.reason = id.reason;
         return out;
       });
+      const record: IdentifyRecord = {
+        file: input.path,
+        width: result.width,
+        height: result.height,
+        faces,
+      };
       if (values.annotate !== undefined && result.image) {
         const annotated = drawAnnotations(
           result.image,
@@ -183,10 +238,12 @@ async function identifyAll(
             color: f.name === UNKNOWN ? [220, 40, 40] : [0, 200, 0],
           })),
         );
-        const name = uniqueName(outputStem(input.path), usedNames);
-        await Deno.writeFile(`${values.annotate}/${name}.png`, encodePng(annotated));
+        record.annotated = `${values.annotate}/${
+          uniqueName(outputStem(input.path), usedNames)
+        }.png`;
+        await Deno.writeFile(record.annotated, encodePng(annotated));
       }
-      writer.write({ file: input.path, width: result.width, height: result.height, faces });
+      writer.write(record);
     } catch (e) {
       failed++;
       const error = (e as Error).message;
@@ -194,7 +251,6 @@ async function identifyAll(
       writer.write({ file: input.path, error });
     }
   }
-  progress(inputs.length, inputs.length, "");
   writer.close();
   return failed ? EXIT.partial : EXIT.ok;
 }

@@ -45,7 +45,8 @@ function extensionOf(name: string): string {
   return dot > 0 ? name.slice(dot).toLowerCase() : "";
 }
 
-function hasImageExtension(name: string): boolean {
+/** Whether a file name has one of the {@link IMAGE_EXTENSIONS} (any case). */
+export function hasImageExtension(name: string): boolean {
   return IMAGE_EXTENSIONS.includes(extensionOf(name));
 }
 
