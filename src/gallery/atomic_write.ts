@@ -1,9 +1,12 @@
 /** Crash-safe file replacement: after a crash at any instant the file is the old or the new one. */
 import { basename, dirname, join } from "node:path";
-import { createPrivateFile, HAS_MODES, PRIVATE_MODE } from "./private_file.ts";
+import { ADVISORY_LOCKS, createPrivateFile, HAS_MODES, PRIVATE_MODE } from "./private_file.ts";
 
-/** A temp file younger than this may be one a live writer has not locked yet: never swept. */
-const TEMP_GRACE_MS = 2_000;
+/**
+ * A temp file younger than this may be one a live writer has not locked yet: never swept. Without
+ * advisory locks (Windows) only temp files untouched for 10 minutes count as abandoned.
+ */
+const TEMP_GRACE_MS = ADVISORY_LOCKS ? 2_000 : 600_000;
 
 /**
  * Replaces `path` with `data` atomically: writes a temp file in the same directory (`0600` from
@@ -25,7 +28,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   const file = await createPrivateFile(temp);
   let open = true;
   try {
-    await file.lock(true);
+    if (ADVISORY_LOCKS) await file.lock(true);
     for (let offset = 0; offset < bytes.length;) {
       offset += await file.write(bytes.subarray(offset));
     }
@@ -86,7 +89,7 @@ async function removeIfAbandoned(temp: string): Promise<void> {
   try {
     const { mtime } = await file.stat();
     if (mtime && Date.now() - mtime.getTime() < TEMP_GRACE_MS) return;
-    if (!(await file.tryLock(true))) return; // a live writer holds it
+    if (ADVISORY_LOCKS && !(await file.tryLock(true))) return; // a live writer holds it
     await Deno.remove(temp).catch(() => {});
   } catch {
     // cannot lock or stat here (e.g. a filesystem without locks): leave it

@@ -8,7 +8,7 @@
  * holder refreshes its lock file's mtime while it works so a long job is never mistaken for one.
  */
 import { GalleryError } from "./error.ts";
-import { createPrivateFile } from "./private_file.ts";
+import { ADVISORY_LOCKS, createPrivateFile } from "./private_file.ts";
 
 /** Options for `withGalleryLock`. */
 export interface GalleryLockOptions {
@@ -144,7 +144,8 @@ async function tryCreate(lockPath: string, text: string): Promise<Deno.FsFile | 
   }
   try {
     // Locked before the content is written: a complete lock file always had a live locker.
-    await file.lock(true).catch(() => {}); // no file locks here: the stale rule still applies
+    // Where file locks are unsupported, the stale rule still applies.
+    if (ADVISORY_LOCKS) await file.lock(true).catch(() => {});
     const bytes = new TextEncoder().encode(text);
     for (let offset = 0; offset < bytes.length;) offset += await file.write(bytes.subarray(offset));
   } catch (error) {
@@ -162,7 +163,7 @@ async function tryCreate(lockPath: string, text: string): Promise<Deno.FsFile | 
  * file, so two waiters cannot both take over, nor remove a lock taken in the meantime.
  */
 async function removeIfGone(lockPath: string, seen: Holder): Promise<boolean> {
-  if (parseToken(seen.text) === undefined) return false;
+  if (!ADVISORY_LOCKS || parseToken(seen.text) === undefined) return false;
   let file: Deno.FsFile;
   try {
     file = await Deno.open(lockPath, { read: true });

@@ -12,6 +12,12 @@ export const PRIVATE_MODE = 0o600;
 export const HAS_MODES = Deno.build.os !== "windows";
 
 /**
+ * Whether advisory file locks (flock) are used to tell a live writer from a dead one. Windows'
+ * locks are mandatory (they would stop others reading a lock file), so there the age rules apply.
+ */
+export const ADVISORY_LOCKS = Deno.build.os !== "windows";
+
+/**
  * Creates `path` (which must not exist) `0600` and opens it for writing.
  *
  * @example
