@@ -6,7 +6,6 @@
  * at once while a live holder is still waited for.
  */
 import assert from "node:assert/strict";
-import { writeFileAtomic } from "../../src/gallery/atomic_write.ts";
 import { encodeEmbedding } from "../../src/gallery/embedding_codec.ts";
 import { withGalleryLock } from "../../src/gallery/lock.ts";
 import { readGallery, writeGallery } from "../../src/gallery/store.ts";
@@ -44,7 +43,9 @@ Deno.FsFile.prototype.write = async function (bytes) {
 `;
 
 async function temps(dir: string): Promise<string[]> {
-  return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".tmp"));
+  return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).filter((n) =>
+    n.endsWith(".tmp")
+  );
 }
 
 /** Starts `script args` under umask 022, waits for a temp file in `dir`, returns the child. */

@@ -48,7 +48,7 @@ Deno.test("mapOrdered on a stream: pulls only as room frees, yields before the s
     }
   }
   const seen: number[] = [];
-  for await (const o of mapOrdered(source(), 2, async (n) => n * 10)) {
+  for await (const o of mapOrdered(source(), 2, (n) => Promise.resolve(n * 10))) {
     seen.push(o.ok ? o.value : -1);
     if (seen.length === 3) {
       assert.ok(pulled <= 4, `pulled ${pulled} of the stream for 3 results`);
@@ -68,7 +68,9 @@ Deno.test("mapOrdered: an error thrown by the source ends the run after the item
   }
   const seen: number[] = [];
   await assert.rejects(async () => {
-    for await (const o of mapOrdered(source(), 4, async (n) => n)) seen.push(o.ok ? o.value : -1);
+    for await (const o of mapOrdered(source(), 4, (n) => Promise.resolve(n))) {
+      seen.push(o.ok ? o.value : -1);
+    }
   }, /list unreadable/);
   assert.deepEqual(seen, [1, 2]);
 });
