@@ -213,9 +213,9 @@ Deno.test("a batch of broken, mislabelled and hostile files: one record each, go
     });
     assert.deepEqual(byName["i_one_pixel.bmp"].faces, []);
     // One stderr line per failure, naming the file, and one saying what the walk passed over.
-    const lines = stderr.trim().split("\n");
-    const warnings = lines.filter((l) => !/^faceprint: \d+ skipped: /.test(l));
-    assert.deepEqual(lines.filter((l) => !warnings.includes(l)), [
+    const stderrLines = stderr.trim().split("\n");
+    const warnings = stderrLines.filter((l) => !/^faceprint: \d+ skipped: /.test(l));
+    assert.deepEqual(stderrLines.filter((l) => !warnings.includes(l)), [
       "faceprint: 1 skipped: not an image file (.txt)",
     ]);
     assert.equal(warnings.length, Object.keys(errors).length);
