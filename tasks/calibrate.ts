@@ -42,7 +42,6 @@ function unit(v: Float32Array): Float32Array {
   return v.map((x) => x * k);
 }
 
-
 /** Image path (relative to the images folder, "name/name_0001.jpg") → fused embedding. */
 async function readEmbeddings(file: string): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
@@ -129,7 +128,10 @@ if (import.meta.main) {
     for (const [name, part] of Object.entries(PARTS)) {
       const vectors = new Map([...fused].map(([k, v]) => [k, part(v)]));
       const key = flip ? `${name}+flip` : name;
-      embedders[key] = { images: vectors.size, ...calibrate(vectors, pairsText, faceDistance(name)) };
+      embedders[key] = {
+        images: vectors.size,
+        ...calibrate(vectors, pairsText, faceDistance(name)),
+      };
       console.error(`calibrate: ${key}: ${JSON.stringify(embedders[key])}`);
     }
   }

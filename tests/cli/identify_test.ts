@@ -196,7 +196,10 @@ Deno.test("identify: a person enrolled from one photo is named on another photo,
   await runCli(["enroll", "--name", "bea", `${work}/people/bea/bea0.png`, "--gallery", gallery]);
   const train = await runCli(["train", "--gallery", gallery, "--out", `${work}/m.json`]);
   assert.equal(train.code, 0, train.stderr);
-  assert.match(train.stderr, /2 of 2 people have fewer than 3 photos \(alice, bea\).*--method nearest/);
+  assert.match(
+    train.stderr,
+    /2 of 2 people have fewer than 3 photos \(alice, bea\).*--method nearest/,
+  );
 });
 
 Deno.test("verify: exit 0 same person, 1 different, 2 when an image has no face", async () => {
