@@ -207,11 +207,12 @@ function labelOf(face: IdentifiedFace): string {
   return `${face.name} ${formatConfidence(face.confidence)}`;
 }
 
-/** 0.99973 → "99.97%": enough digits to tell confidences near 1 apart. */
-export function formatConfidence(confidence: number): string {
+/** 0.99973 → "99.97%", 0.999997 → "99.99%+": enough digits to tell confidences near 1 apart. */
+function formatConfidence(confidence: number): string {
   const pct = confidence * 100;
-  const digits = pct >= 99.99 ? 3 : pct >= 99 ? 2 : pct >= 90 ? 1 : 0;
-  return `${pct.toFixed(digits)}%`;
+  if (pct >= 99.99) return "99.99%+";
+  const digits = pct >= 99 ? 2 : pct >= 90 ? 1 : 0;
+  return `${(Math.floor(pct * 10 ** digits) / 10 ** digits).toFixed(digits)}%`;
 }
 
 /** Names the faces of every input, in input order. */
