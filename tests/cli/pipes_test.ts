@@ -215,7 +215,18 @@ Deno.test("enroll says so when images lie directly in DATASET_DIR; gallery expor
       "ann",
       "dee",
     ]);
+    // More photos of a person from a list on stdin.
+    const listed = await runCli(
+      ["enroll", "--name", "dee", "--files-from", "-", "--gallery", gallery, "--embedder", "dlib"]
+        .concat(["--jobs", "1"]),
+      { stdin: new TextEncoder().encode(`${SAMPLES}sample5.jpg\n`) },
+    );
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(jsonLines(listed.stdout).map((r) => [r.person, r.status]), [
+      ["dee", "enrolled"],
+    ]);
     const stored = (await readGallery(gallery, await readHeader(gallery))).records;
+    assert.deepEqual(stored.map((r) => r.person), ["ann", "dee", "dee"]);
 
     const csv = await runCli(["gallery", "export", "--gallery", gallery, "--format", "csv"]);
     assert.equal(csv.code, 0, csv.stderr);
@@ -235,10 +246,10 @@ Deno.test("enroll says so when images lie directly in DATASET_DIR; gallery expor
     const bytes = await Deno.readFile(`${dir}/g.npy`);
     const headerLength = new DataView(bytes.buffer).getUint16(8, true);
     const npyHeader = new TextDecoder().decode(bytes.subarray(10, 10 + headerLength));
-    assert.match(npyHeader, /'descr': '<f4', 'fortran_order': False, 'shape': \(2, 128\)/);
+    assert.match(npyHeader, /'descr': '<f4', 'fortran_order': False, 'shape': \(3, 128\)/);
     assert.equal((10 + headerLength) % 64, 0);
     const matrix = new Float32Array(bytes.slice(10 + headerLength).buffer);
-    assert.deepEqual(matrix.subarray(128, 256), stored[1].embedding);
+    assert.deepEqual(matrix.subarray(256, 384), stored[2].embedding);
     if (Deno.build.os !== "windows") {
       assert.equal((await Deno.stat(`${dir}/g.npy`)).mode! & 0o777, 0o600);
     }
