@@ -245,3 +245,23 @@ Deno.test({
       assert.match(notices[0], new RegExp(`taking over lock .* left by process ${live.pid}`));
     }),
 });
+
+Deno.test({
+  name: "a rewrite keeps the gallery's owner and group (where this user may set them)",
+  ignore: !UNIX,
+  fn: () =>
+    withTempDir(async (dir) => {
+      const gallery = `${dir}/faces.jsonl`;
+      await writeGallery(gallery, syntheticGallery(4, 10));
+      try {
+        await Deno.chown(gallery, 4321, 4321);
+      } catch (error) {
+        console.log(`skipped: cannot give a file away here (${(error as Error).name}; not root)`);
+        return;
+      }
+      await writeGallery(gallery, syntheticGallery(5, 10));
+      const info = await Deno.stat(gallery);
+      assert.deepEqual([info.uid, info.gid, info.mode! & 0o777], [4321, 4321, 0o600]);
+      assert.equal((await readGallery(gallery, STAMP)).records.length, 10);
+    }),
+});
