@@ -118,6 +118,9 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) {
     throw new UsageError("no input: give image files, directories or -");
   }
+  if (method === "nearest" && values.model) {
+    warn("--model is used only with --method svm; answering with the nearest enrolled faces");
+  }
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
   const inputs = await Array.fromAsync(expandInputs(positionals));
