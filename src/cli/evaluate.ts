@@ -40,6 +40,9 @@ import {
   thresholdFor,
 } from "./face_options.ts";
 import { expandInputs, readInput } from "./inputs.ts";
+import { MAX_THUMBNAIL_PAIRS, pairsReportHtml, thumbnailPairs } from "../report/pairs_report.ts";
+import { checkReportPath, writeReport } from "../report/report_file.ts";
+import type { Box } from "../types.ts";
 import { info, milestone, progress, warn } from "./log.ts";
 
 /** Help for `faceprint evaluate`. */
@@ -62,6 +65,7 @@ as "different". Use it to calibrate 'verify --threshold' on your own photos.
 
 Options:
   --json                print the numbers as one JSON object (with --pairs: also failed pairs)
+  --report FILE.html    also write a self-contained HTML report (plots, tables, face thumbnails)
   --pairs PAIRS         the pairs list
   --root DIR            folder the pairs' image paths are relative to
   --pick P              which face per image: largest (default for folders), center (default for
@@ -76,7 +80,7 @@ Exit codes: 0 done, 1 done but some images could not be read or had no face, 2 u
 
 Examples:
   faceprint evaluate data/            # data/train/<person>/, data/val/<person>/
-  faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json`;
+  faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json --report lfw.html`;
 
 /** Each file's picked face (or failure), several images at once, in file order. */
 type EmbedStream = AsyncGenerator<Outcome<string, PickedFace | null>>;
@@ -103,20 +107,25 @@ function embedStream(
 async function embedFiles(
   stream: EmbedStream,
   files: string[],
-): Promise<{ embeddings: Map<string, Float32Array>; failures: Map<string, string> }> {
+): Promise<
+  { embeddings: Map<string, Float32Array>; boxes: Map<string, Box>; failures: Map<string, string> }
+> {
   const embeddings = new Map<string, Float32Array>();
+  const boxes = new Map<string, Box>();
   const failures = new Map<string, string>();
   for (const [n, file] of files.entries()) {
     progress(n, files.length, file);
     const outcome = (await stream.next()).value as Outcome<string, PickedFace | null>;
     if (!outcome.ok) failures.set(file, outcome.error.message);
-    else if (outcome.value) embeddings.set(file, outcome.value.face.embedding);
-    else failures.set(file, "no face found");
+    else if (outcome.value) {
+      embeddings.set(file, outcome.value.face.embedding);
+      boxes.set(file, outcome.value.face.box);
+    } else failures.set(file, "no face found");
     const failure = failures.get(file);
     if (failure) warn(`${file}: ${failure}`);
   }
   progress(files.length, files.length, "");
-  return { embeddings, failures };
+  return { embeddings, boxes, failures };
 }
 
 async function personFolders(dir: string): Promise<Map<string, string[]>> {
@@ -249,6 +258,7 @@ async function evaluatePairs(
   pick: Pick,
   thresholdText: string | undefined,
   json: boolean,
+  report: { file: string; command: string } | undefined,
 ): Promise<number> {
   let text: string;
   try {
@@ -274,7 +284,7 @@ async function evaluatePairs(
   } finally {
     analyzer.close();
   }
-  const { embeddings, failures } = embedded;
+  const { embeddings, boxes, failures } = embedded;
   const scored: (ScoredPair & { a: string; b: string })[] = pairs.map((p) => {
     const ea = embeddings.get(paths.get(p.a)!), eb = embeddings.get(paths.get(p.b)!);
     const distance = ea && eb ? euclidean(ea, eb) : Infinity;
@@ -302,16 +312,27 @@ async function evaluatePairs(
     equalErrorRate: equalErrorRate(scored),
     tarAtFar1e3: tarAtFar(scored, 1e-3).tar,
     tarAtFar1e2: tarAtFar(scored, 1e-2).tar,
+    foldResults: kfold.folds,
   };
+  const failedPairs = scored
+    .filter((p) => (p.distance <= threshold) !== p.same)
+    .map((p) => ({
+      a: p.a,
+      b: p.b,
+      same: p.same,
+      distance: Number.isFinite(p.distance) ? p.distance : null,
+    }));
+  if (report) {
+    const faceOf = (path: string) => {
+      const file = paths.get(path)!, box = boxes.get(file);
+      return box && { file, box };
+    };
+    const failed = await thumbnailPairs(failedPairs, faceOf);
+    const withThumbnails = Math.min(failed.length, MAX_THUMBNAIL_PAIRS);
+    const page = { command: report.command, results, scored, threshold, failed, withThumbnails };
+    await writeReport(report.file, pairsReportHtml(page));
+  }
   if (json) {
-    const failedPairs = scored
-      .filter((p) => (p.distance <= threshold) !== p.same)
-      .map((p) => ({
-        a: p.a,
-        b: p.b,
-        same: p.same,
-        distance: Number.isFinite(p.distance) ? p.distance : null,
-      }));
     console.log(
       JSON.stringify({ ...results, failedPairs, failedImages: Object.fromEntries(failures) }),
     );
@@ -352,15 +373,28 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       "min-probability": { type: "string" },
       "max-distance": { type: "string" },
       threshold: { type: "string" },
+      report: { type: "string" },
     },
   });
   const options = parseFaceOptions(values);
   const json = values.json ?? false;
+  const report = values.report === undefined
+    ? undefined
+    : { file: values.report, command: ["faceprint", "evaluate", ...argv].join(" ") };
+  if (report) await checkReportPath(report.file);
   if (values.pairs !== undefined) {
     if (positionals.length) throw new UsageError("--pairs takes no DATASET_DIR");
     if (!values.root) throw new UsageError("--pairs needs --root DIR");
     const pick = parsePick(values.pick, "center");
-    return await evaluatePairs(values.pairs, values.root, options, pick, values.threshold, json);
+    return await evaluatePairs(
+      values.pairs,
+      values.root,
+      options,
+      pick,
+      values.threshold,
+      json,
+      report,
+    );
   }
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
