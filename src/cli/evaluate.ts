@@ -20,7 +20,7 @@ import {
   tarAtFar,
 } from "../evaluate/verification_metrics.ts";
 import { DEFAULT_MIN_PROBABILITY, DEFAULT_SVM_C } from "../identify/defaults.ts";
-import { euclidean, identify, type OpenSetRule } from "../identify/open_set.ts";
+import { euclidean, identify, type OpenSetRule, UNKNOWN } from "../identify/open_set.ts";
 import { type Pick, type PickedFace, pickedFace } from "../pipeline/analyze.ts";
 import {
   type Analyzer,
@@ -42,6 +42,12 @@ import {
 import { expandInputs, readInput } from "./inputs.ts";
 import { MAX_THUMBNAIL_PAIRS, pairsReportHtml, thumbnailPairs } from "../report/pairs_report.ts";
 import { checkReportPath, writeReport } from "../report/report_file.ts";
+import {
+  foldersReportHtml,
+  MAX_THUMBNAIL_FACES,
+  thumbnailFaces,
+  type ValFaceView,
+} from "../report/folders_report.ts";
 import type { Box } from "../types.ts";
 import { info, milestone, progress, warn } from "./log.ts";
 
@@ -154,6 +160,7 @@ async function evaluateFolders(
   pick: Pick,
   values: Record<string, string | boolean | undefined>,
   json: boolean,
+  report: { file: string; command: string } | undefined,
 ): Promise<number> {
   const train = await personFolders(`${root}/train`);
   const val = await personFolders(`${root}/val`);
@@ -166,7 +173,7 @@ async function evaluateFolders(
   try {
     const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
     const stream = embedStream(files, analyzer, options, pick);
-    return await classifyFolders(stream, train, val, rule, json);
+    return await classifyFolders(stream, train, val, rule, json, report);
   } finally {
     analyzer.close();
   }
@@ -179,6 +186,7 @@ async function classifyFolders(
   val: Map<string, string[]>,
   rule: OpenSetRule,
   json: boolean,
+  page: { file: string; command: string } | undefined,
 ): Promise<number> {
   const vectors: Float32Array[] = [], labels: string[] = [];
   let failed = 0;
@@ -193,11 +201,12 @@ async function classifyFolders(
   vectors.forEach((v, i) => enrolled.set(labels[i], [...(enrolled.get(labels[i]) ?? []), v]));
   const outcomes: ValOutcome[] = [];
   const noFace: string[] = [];
+  const shown: ValFaceView[] = [], valBoxes = new Map<string, Box>();
   for (const [person, files] of val) {
-    const { embeddings, failures } = await embedFiles(stream, files);
+    const { embeddings, boxes, failures } = await embedFiles(stream, files);
     failed += failures.size;
     noFace.push(...failures.keys());
-    for (const e of embeddings.values()) {
+    for (const [file, e] of embeddings) {
       const id = identify(model, e, rule, enrolled);
       outcomes.push({
         truth: person,
@@ -205,19 +214,41 @@ async function classifyFolders(
         answer: id.name,
         reason: id.reason,
       });
+      const right = id.name === (model.classes.includes(person) ? person : UNKNOWN);
+      if (!right || id.name === UNKNOWN) {
+        const { candidate, probability, distance, reason } = id;
+        shown.push({
+          file,
+          truth: person,
+          answer: id.name,
+          candidate,
+          probability,
+          distance,
+          reason,
+          right,
+        });
+        valBoxes.set(file, boxes.get(file)!);
+      }
     }
     milestone(`>loaded ${embeddings.size} examples for class: ${person} (val)`);
   }
   const report = classificationReport(outcomes, model.classes);
+  const results = {
+    trainAccuracy: model.training.accuracy,
+    trainFaces: vectors.length,
+    valFaces: outcomes.length,
+    imagesWithoutFace: failed,
+    rule,
+    ...report,
+  };
+  if (page) {
+    const faces = await thumbnailFaces(shown, valBoxes);
+    const withThumbnails = Math.min(faces.length, MAX_THUMBNAIL_FACES);
+    const input = { command: page.command, results, faces, withThumbnails };
+    await writeReport(page.file, foldersReportHtml(input));
+  }
   if (json) {
-    console.log(JSON.stringify({
-      trainAccuracy: model.training.accuracy,
-      trainFaces: vectors.length,
-      valFaces: outcomes.length,
-      imagesWithoutFace: failed,
-      rule,
-      ...report,
-    }));
+    console.log(JSON.stringify(results));
   } else {
     console.log(
       `Accuracy: train=${pct(model.training.accuracy)}, test=${pct(report.testAccuracy)}`,
@@ -400,5 +431,5 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
   }
   const pick = parsePick(values.pick, "largest");
-  return await evaluateFolders(positionals[0], options, pick, values, json);
+  return await evaluateFolders(positionals[0], options, pick, values, json, report);
 }
