@@ -23,6 +23,8 @@ import { readModelFile } from "./models_file.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
 import { roundBox } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
+import { IdentifyReport } from "../report/identify_report.ts";
+import { checkReportPath, writeReport } from "../report/report_file.ts";
 
 /** Help for `faceprint identify`. */
 export const IDENTIFY_HELP =
@@ -44,6 +46,8 @@ Options:
   --max-distance D      default: the embedder's calibrated threshold (faceprint --version)
   --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name (93%)"
                         (green), or "unknown" (red)
+  --report FILE.html    also write a self-contained HTML page: each image with boxes and names,
+                        who appears in which files, the unknown faces together
   -f, --format F        jsonl (default), json, csv (file,name,probability,x,y,width,height,error)
 ${FACE_FLAGS_HELP}
 
@@ -87,9 +91,11 @@ export async function identifyCommand(argv: string[]): Promise<number> {
       "min-probability": { type: "string" },
       "max-distance": { type: "string" },
       annotate: { type: "string" },
+      report: { type: "string" },
       format: { type: "string", short: "f" },
     },
   });
+  if (values.report !== undefined) await checkReportPath(values.report);
   if (!values.model) throw new UsageError("--model MODEL.json is required");
   if (positionals.length === 0) {
     throw new UsageError("no input: give image files, directories or -");
@@ -107,7 +113,14 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   );
   try {
     const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
-    return await identifyAll(analyzer, inputs, values, { ...options, rule, format });
+    const report = values.report === undefined ? undefined : {
+      file: values.report,
+      command: ["faceprint", "identify", ...argv].join(" "),
+      page: new IdentifyReport(),
+    };
+    const code = await identifyAll(analyzer, inputs, values, { ...options, rule, format, report });
+    if (report) await writeReport(report.file, report.page.html(report.command));
+    return code;
   } finally {
     analyzer.close();
   }
@@ -118,9 +131,13 @@ async function identifyAll(
   analyzer: Analyzer,
   inputs: Input[],
   values: { model?: string; gallery?: string; annotate?: string },
-  options: FaceOptions & { rule: OpenSetRule; format: Format },
+  options: FaceOptions & {
+    rule: OpenSetRule;
+    format: Format;
+    report?: { page: IdentifyReport };
+  },
 ): Promise<number> {
-  const { rule, format } = options;
+  const { rule, format, report } = options;
   const embedder = analyzer.embedder!;
   const { model } = await readModelFile(values.model!, embedder);
   let enrolled: EnrolledFaces | undefined;
@@ -152,7 +169,7 @@ async function identifyAll(
       analyzer.analyze(await readInput(input), {
         ...imageOptions(options, "all"),
         keepChips: false,
-        keepImage: values.annotate !== undefined,
+        keepImage: values.annotate !== undefined || report !== undefined,
       }),
   );
   for await (const outcome of results) {
@@ -186,12 +203,15 @@ async function identifyAll(
         const name = uniqueName(outputStem(input.path), usedNames);
         await Deno.writeFile(`${values.annotate}/${name}.png`, encodePng(annotated));
       }
-      writer.write({ file: input.path, width: result.width, height: result.height, faces });
+      const record = { file: input.path, width: result.width, height: result.height, faces };
+      writer.write(record);
+      report?.page.add(record, result.image);
     } catch (e) {
       failed++;
       const error = (e as Error).message;
       warn(`${input.path}: ${error}`);
       writer.write({ file: input.path, error });
+      report?.page.add({ file: input.path, error });
     }
   }
   progress(inputs.length, inputs.length, "");
