@@ -20,6 +20,7 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; color: var(--fg); background: var(--bg);
   margin: 1.5em auto; max-width: 1100px; padding: 0 1em; }
 h1 { font-size: 1.5em; margin: 0 0 .2em; } h2 { font-size: 1.2em; margin: 1.6em 0 .5em; }
+h3 { font-size: 1em; margin: 1em 0 .2em; }
 .muted, figcaption { color: var(--muted); }
 table { border-collapse: collapse; margin: .5em 0; }
 th, td { padding: .2em .6em; border-bottom: 1px solid var(--grid); text-align: left;

@@ -29,11 +29,12 @@ export function linearScale(d0: number, d1: number, r0: number, r1: number, coun
   const raw = span / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!;
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (step % 1 ? 1 : 0));
+  let decimals = 0;
+  while (Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-9) decimals++;
   scale.ticks = [];
   for (let v = Math.ceil(d0 / step - 1e-9) * step; v <= d1 + step * 1e-9; v += step) {
-    const value = Math.round(v / step) * step;
-    scale.ticks.push({ value, label: value.toFixed(Math.min(decimals, 4)) });
+    const value = Math.round(v / step) * step + 0; // + 0 turns -0 into 0
+    scale.ticks.push({ value, label: value.toFixed(decimals) });
   }
   return scale;
 }
