@@ -199,14 +199,15 @@ function pictureSvg(
     const label = kind === "known" ? `${f.name} ${Math.round(f.probability * 100)}%` : UNKNOWN;
     const labelW = label.length * 7 + 8;
     const ly = y >= 18 ? y - 18 : y + f.box.height * scale;
+    const lx = Math.max(0, Math.min(x, width - labelW));
     const r1 = (v: number) => Math.round(v * 10) / 10;
     return `<g data-name="${escapeHtml(f.name)}"><rect class="box ${kind}" x="${r1(x)}" y="${
       r1(y)
     }" width="${r1(f.box.width * scale)}" height="${
       r1(f.box.height * scale)
-    }"/><rect class="label-bg ${kind}" x="${r1(x)}" y="${
+    }"/><rect class="label-bg ${kind}" x="${r1(lx)}" y="${
       r1(ly)
-    }" width="${labelW}" height="18"/><text class="label" x="${r1(x + 4)}" y="${r1(ly + 13)}">${
+    }" width="${labelW}" height="18"/><text class="label" x="${r1(lx + 4)}" y="${r1(ly + 13)}">${
       escapeHtml(label)
     }</text></g>`;
   }).join("");

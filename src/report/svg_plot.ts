@@ -199,7 +199,10 @@ export function distanceHistograms(
   const diffCounts = binCounts(different.filter(Number.isFinite), lo, hi, bins);
   const x = linearScale(lo, hi, LEFT, W - RIGHT, 6);
   const y = linearScale(0, Math.max(1, ...sameCounts, ...diffCounts), H - BOTTOM, TOP, 5);
-  y.ticks = y.ticks.filter((t) => Number.isInteger(t.value));
+  y.ticks = y.ticks.filter((t) => Number.isInteger(t.value)).map((t) => ({
+    value: t.value,
+    label: String(t.value),
+  }));
   const barW = (W - RIGHT - LEFT) / bins;
   const bars = (counts: number[], series: "same" | "different") =>
     counts.map((c, i) =>
