@@ -197,7 +197,7 @@ function pictureSvg(
     const kind = f.name === UNKNOWN ? "unknown" : "known";
     const x = f.box.x * scale, y = f.box.y * scale;
     const label = kind === "known" ? `${f.name} ${Math.round(f.probability * 100)}%` : UNKNOWN;
-    const labelW = label.length * 7 + 8;
+    const labelW = Math.ceil(label.length * 7.5) + 8;
     const ly = y >= 18 ? y - 18 : y + f.box.height * scale;
     const lx = Math.max(0, Math.min(x, width - labelW));
     const r1 = (v: number) => Math.round(v * 10) / 10;
