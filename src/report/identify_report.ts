@@ -5,7 +5,7 @@
  */
 import type { Box, RgbImage } from "../types.ts";
 import { escapeHtml, imageTag, numberSpan, reportPage, summaryTable } from "./html.ts";
-import { faceThumbnail, pngDataUri, scaleDown, THUMBNAIL_PX } from "./thumbnails.ts";
+import { faceThumbnail, jpegDataUri, scaleDown, THUMBNAIL_PX } from "./thumbnails.ts";
 
 /** One face as `identify` prints it (the fields the page uses). */
 export interface IdentifiedFaceRecord {
@@ -63,7 +63,7 @@ export class IdentifyReport {
         this.#pictures++;
         const small = scaleDown(image, PICTURE_PX);
         entry.picture = {
-          uri: pngDataUri(small.image),
+          uri: jpegDataUri(small.image),
           width: small.image.width,
           height: small.image.height,
           scale: small.scale,

@@ -152,7 +152,7 @@ function failedSection(failed: FailedPairView[], shownCount: number, threshold: 
   return `${head}<div class="cards">${cards}</div>${restTable}`;
 }
 
-/** Failed pairs shown with thumbnails at most (200 face images, about 1 MB); the rest as text. */
+/** Failed pairs shown with thumbnails at most (200 face images of ~3 KB); the rest as text. */
 export const MAX_THUMBNAIL_PAIRS = 100;
 
 /**

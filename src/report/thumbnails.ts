@@ -1,9 +1,9 @@
 /**
- * Pictures for the reports as PNG data URIs: square face thumbnails cut around a box, and whole
+ * Pictures for the reports as JPEG data URIs: square face thumbnails cut around a box, and whole
  * images scaled down. Decoding files is done once per file, however many faces it gives.
  */
 import { decodeImage } from "../image/decode.ts";
-import { encodePng } from "../image/encode_png.ts";
+import { encodeJpeg } from "../image/encode_jpeg.ts";
 import { resizeBilinear } from "../image/resize.ts";
 import type { Box, RgbImage } from "../types.ts";
 
@@ -11,13 +11,19 @@ import type { Box, RgbImage } from "../types.ts";
 export const THUMBNAIL_PX = 64;
 
 /**
- * `image` as a `data:image/png;base64,…` URI.
+ * JPEG quality of the pictures: on a 481×321 photo, 85 gives 34.6 KB and a mean error of 1.7
+ * levels (PNG: 170 KB).
+ */
+export const JPEG_QUALITY = 85;
+
+/**
+ * `image` as a `data:image/jpeg;base64,…` URI.
  *
  * @example
- * pngDataUri({ width: 1, height: 1, data: new Uint8Array([255, 0, 0]) });
+ * jpegDataUri({ width: 1, height: 1, data: new Uint8Array([255, 0, 0]) });
  */
-export function pngDataUri(image: RgbImage): string {
-  return `data:image/png;base64,${encodePng(image, 9).toBase64()}`;
+export function jpegDataUri(image: RgbImage): string {
+  return `data:image/jpeg;base64,${encodeJpeg(image, JPEG_QUALITY).toBase64()}`;
 }
 
 /**
@@ -50,7 +56,7 @@ export function cropSquare(
 
 /** A face thumbnail as a data URI (see {@link cropSquare}). */
 export function faceThumbnail(image: RgbImage, box: Box, size = THUMBNAIL_PX): string {
-  return pngDataUri(cropSquare(image, box, size));
+  return jpegDataUri(cropSquare(image, box, size));
 }
 
 /** `image` scaled so its longer side is at most `maxSide`, with the factor applied. */

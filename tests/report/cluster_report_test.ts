@@ -36,7 +36,7 @@ function records(): ClusterRecord[] {
 
 /** The data: URIs of the <img> elements, in page order, decoded. */
 function thumbnails(html: string): RgbImage[] {
-  return [...html.matchAll(/<img src="data:image\/png;base64,([^"]+)"/g)].map((m) =>
+  return [...html.matchAll(/<img src="data:image\/jpeg;base64,([^"]+)"/g)].map((m) =>
     decodeImage(Uint8Array.fromBase64(m[1]))
   );
 }
@@ -76,7 +76,7 @@ Deno.test("cluster report: groups largest first, capped rows with a count, unclu
   assert.ok(centre(first)[1] > 150, `green expected, got ${centre(first)}`);
   assert.ok(centre(second)[0] > 150, `red expected, got ${centre(second)}`);
   assert.ok(centre(thumbs[12])[2] > 150, `blue expected, got ${centre(thumbs[12])}`);
-  assert.deepEqual(centre(thumbs[15]), [128, 128, 128]);
+  assert.ok(centre(thumbs[15]).every((v) => Math.abs(v - 128) <= 2), `grey: ${centre(thumbs[15])}`);
   // Nothing outside the page.
   assert.ok(
     ![...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].some((m) => !m[1].startsWith("data:")),

@@ -142,7 +142,7 @@ Deno.test("evaluate --pairs --report: the page's numbers are the --json numbers,
   const cards = html.split('<div class="card">').slice(1);
   assert.equal(cards.length, 4);
   for (const [i, f] of json.failedPairs.entries()) {
-    assert.equal((cards[i].match(/<img src="data:image\/png;base64,/g) ?? []).length, 2);
+    assert.equal((cards[i].match(/<img src="data:image\/jpeg;base64,/g) ?? []).length, 2);
     assert.ok(cards[i].includes(f.distance.toFixed(4)));
     assert.ok(cards[i].includes("same person, called different"));
     assert.ok(cards[i].includes(f.a) && cards[i].includes(f.b));
@@ -188,7 +188,7 @@ Deno.test("evaluate DATASET_DIR --report: accuracy line, matrix, per-person rows
   assert.equal(json.rows.find((r: { person: string }) => r.person === "carol").unknown, 1);
   const carol = html.split('<div class="card">').slice(1).find((c) => c.includes("sample2.jpg"))!;
   assert.ok(carol, "carol's card");
-  assert.match(carol, /<img src="data:image\/png;base64,/);
+  assert.match(carol, /<img src="data:image\/jpeg;base64,/);
   assert.match(carol, /carol → <span class="">unknown \(right\)/);
   await assertRendersOffline(report);
 });
@@ -237,7 +237,7 @@ Deno.test("identify --report: pictures with boxes and names, who appears where, 
   const numbers = assertNumbersMatch(html, derived);
   assert.ok(numbers.has("person.alice") && numbers.has("person.bea"));
   // One picture per readable image, one labelled box per face.
-  assert.equal((html.match(/<image href="data:image\/png;base64,/g) ?? []).length, 3);
+  assert.equal((html.match(/<image href="data:image\/jpeg;base64,/g) ?? []).length, 3);
   assert.deepEqual([...html.matchAll(/<g data-name="([^"]+)">/g)].map((m) => m[1]), names);
   // Each unknown face has a card with its thumbnail; broken.jpg is listed with its error.
   const unknownCards = html.split('<div class="card">').slice(1);
