@@ -3,7 +3,16 @@
  * matrix as a heat map, the per-person table, and every misclassified or unknown validation face.
  */
 import type { ClassificationReport } from "../evaluate/classification_report.ts";
-import { escapeHtml, imageTag, numberSpan, percent, reportPage, summaryTable } from "./html.ts";
+import {
+  answerFacts,
+  escapeHtml,
+  type FaceAnswer,
+  imageTag,
+  numberSpan,
+  percent,
+  reportPage,
+  summaryTable,
+} from "./html.ts";
 import { heatMap } from "./svg_plot.ts";
 import { type FaceRequest, loadFaceThumbnails, THUMBNAIL_PX } from "./thumbnails.ts";
 
@@ -14,19 +23,21 @@ export interface FoldersResults extends ClassificationReport {
   valFaces: number;
   imagesWithoutFace: number;
   rule: { minProbability: number; maxDistance: number };
+  openSet: {
+    method: string;
+    maxDistance: number;
+    namedRight: number;
+    strangersAccepted: number;
+    bestCut: { maxDistance: number; namedRight: number; strangersAccepted: number };
+  };
 }
 
 /** One validation face the page shows: misclassified, or answered unknown. */
-export interface ValFaceView {
+export interface ValFaceView extends FaceAnswer {
   file: string;
   truth: string;
   /** The open-set answer (a name or "unknown"). */
   answer: string;
-  /** The SVM's best guess. */
-  candidate: string;
-  probability: number;
-  distance?: number;
-  reason?: string;
   /** Whether the answer is right (unknown is right for a person not enrolled). */
   right: boolean;
   thumb?: string;
@@ -46,6 +57,7 @@ export interface FoldersReportInput {
 export const MAX_THUMBNAIL_FACES = 200;
 
 const count = (v: number): string => String(v);
+const fixed4 = (v: number): string => v.toFixed(4);
 const pct3 = (v: number): string => (v * 100).toFixed(3);
 
 /**
@@ -67,11 +79,34 @@ export function foldersReportHtml(input: FoldersReportInput): string {
       "Images skipped (unreadable or no face)",
       numberSpan("imagesWithoutFace", r.imagesWithoutFace, count),
     ],
+    ["Open-set method", escapeHtml(r.openSet.method)],
+    ["Distance cut", numberSpan("rule.maxDistance", r.rule.maxDistance, fixed4)],
     [
-      "Open-set rule: min probability",
+      "SVM min probability (0: none)",
       numberSpan("rule.minProbability", r.rule.minProbability, String),
     ],
-    ["Open-set rule: max distance", numberSpan("rule.maxDistance", r.rule.maxDistance, String)],
+    [
+      "Enrolled people's faces named right at the cut",
+      numberSpan("openSet.namedRight", r.openSet.namedRight, percent),
+    ],
+    [
+      "Strangers' faces named as someone at the cut",
+      numberSpan("openSet.strangersAccepted", r.openSet.strangersAccepted, percent),
+    ],
+    [
+      "Best cut in hindsight",
+      numberSpan("openSet.bestCut.maxDistance", r.openSet.bestCut.maxDistance, fixed4),
+    ],
+    [
+      "… named right / strangers named there",
+      `${numberSpan("openSet.bestCut.namedRight", r.openSet.bestCut.namedRight, percent)} / ${
+        numberSpan(
+          "openSet.bestCut.strangersAccepted",
+          r.openSet.bestCut.strangersAccepted,
+          percent,
+        )
+      }`,
+    ],
     ["Validation faces answered unknown", numberSpan("unknown.total", r.unknown.total, count)],
     [
       "… by the probability rule",
@@ -101,12 +136,9 @@ export function foldersReportHtml(input: FoldersReportInput): string {
 }
 
 function describe(f: ValFaceView): string {
-  const distance = f.distance === undefined ? "" : `, distance ${f.distance.toFixed(4)}`;
   return `${escapeHtml(f.truth)} → <span class="${f.right ? "" : "wrong"}">${
     escapeHtml(f.answer)
-  } (${f.right ? "right" : "wrong"})</span><br>SVM: ${escapeHtml(f.candidate)} ${
-    (f.probability * 100).toFixed(1)
-  }%${distance}${f.reason ? `<br>${escapeHtml(f.reason)}` : ""}`;
+  } (${f.right ? "right" : "wrong"})</span><br>${answerFacts(f)}`;
 }
 
 function facesSection(faces: ValFaceView[], shownCount: number): string {

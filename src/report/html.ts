@@ -81,11 +81,42 @@ export function numberSpan(
   format: (v: number) => string,
 ): string {
   const text = value === null || !Number.isFinite(value) ? "n/a" : format(value);
-  return `<span data-key="${escapeHtml(key)}" data-value="${value}">${escapeHtml(text)}</span>`;
+  // As JSON prints it: NaN and infinities are null there.
+  const exact = value === null || !Number.isFinite(value) ? "null" : String(value);
+  return `<span data-key="${escapeHtml(key)}" data-value="${exact}">${escapeHtml(text)}</span>`;
 }
 
 /** `0.98765` → `"98.765%"`: the percentages of the text output. */
 export const percent = (v: number): string => `${(v * 100).toFixed(3)}%`;
+
+/** What the identification stage said about a face (the fields `identify` prints). */
+export interface FaceAnswer {
+  candidate: string;
+  distance?: number;
+  confidence?: number;
+  probability?: number;
+  reason?: string;
+}
+
+/** A confidence near 1 with the digits that tell values apart: 0.99973 → "99.97%". */
+export function confidenceText(confidence: number): string {
+  const pct = confidence * 100;
+  if (pct >= 99.99) return "99.99%+";
+  const digits = pct >= 99 ? 2 : pct >= 90 ? 1 : 0;
+  return `${(Math.floor(pct * 10 ** digits) / 10 ** digits).toFixed(digits)}%`;
+}
+
+/**
+ * The best guess and the numbers behind it, as HTML:
+ * "closest: amy · distance 0.4123 · confidence 99.97% · SVM 45.0%", then the reason.
+ */
+export function answerFacts(f: FaceAnswer): string {
+  const parts = [`closest: ${escapeHtml(f.candidate)}`];
+  if (f.distance !== undefined) parts.push(`distance ${f.distance.toFixed(4)}`);
+  if (f.confidence !== undefined) parts.push(`confidence ${confidenceText(f.confidence)}`);
+  if (f.probability !== undefined) parts.push(`SVM ${(f.probability * 100).toFixed(1)}%`);
+  return parts.join(" · ") + (f.reason ? `<br>${escapeHtml(f.reason)}` : "");
+}
 
 /**
  * A two-column table of labelled values (already HTML).

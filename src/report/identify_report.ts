@@ -4,17 +4,22 @@
  * as results arrive, so only the small pictures are kept.
  */
 import type { Box, RgbImage } from "../types.ts";
-import { escapeHtml, imageTag, numberSpan, reportPage, summaryTable } from "./html.ts";
+import {
+  answerFacts,
+  confidenceText,
+  escapeHtml,
+  type FaceAnswer,
+  imageTag,
+  numberSpan,
+  reportPage,
+  summaryTable,
+} from "./html.ts";
 import { faceThumbnail, jpegDataUri, scaleDown, THUMBNAIL_PX } from "./thumbnails.ts";
 
 /** One face as `identify` prints it (the fields the page uses). */
-export interface IdentifiedFaceRecord {
+export interface IdentifiedFaceRecord extends FaceAnswer {
   box: Box;
   name: string;
-  probability: number;
-  candidate: string;
-  distance?: number;
-  reason?: string;
 }
 
 /** One line of `identify` output. */
@@ -149,11 +154,7 @@ export class IdentifyReport {
           `<div class="card">${
             imageTag(uri, `unknown face in ${e.record.file}`, THUMBNAIL_PX)
           }<br>` +
-            `closest: ${escapeHtml(f.candidate)} ${(f.probability * 100).toFixed(1)}%${
-              f.distance === undefined ? "" : `, distance ${f.distance.toFixed(4)}`
-            }${f.reason ? `<br>${escapeHtml(f.reason)}` : ""}<br><a href="#image-${i}">${
-              escapeHtml(e.record.file)
-            }</a></div>`,
+            `${answerFacts(f)}<br><a href="#image-${i}">${escapeHtml(e.record.file)}</a></div>`,
         );
       }
     });
@@ -196,7 +197,11 @@ function pictureSvg(
   const boxes = faces.map((f) => {
     const kind = f.name === UNKNOWN ? "unknown" : "known";
     const x = f.box.x * scale, y = f.box.y * scale;
-    const label = kind === "known" ? `${f.name} ${Math.round(f.probability * 100)}%` : UNKNOWN;
+    const label = kind === "unknown"
+      ? UNKNOWN
+      : f.confidence === undefined
+      ? f.name
+      : `${f.name} ${confidenceText(f.confidence)}`;
     const labelW = Math.ceil(label.length * 7.5) + 8;
     const ly = y >= 18 ? y - 18 : y + f.box.height * scale;
     const lx = Math.max(0, Math.min(x, width - labelW));
