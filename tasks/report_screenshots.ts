@@ -138,15 +138,12 @@ if (import.meta.main) {
   }
   await faceprint(["evaluate", "data", ...dlib, "--report", "evaluate.html"]);
   await faceprint(["enroll", "data/train", "--gallery", "people.jsonl", ...dlib]);
-  await faceprint(["train", "--gallery", "people.jsonl", "--out", "people.svm.json"]);
   await Deno.mkdir(`${dir}/photos`);
   const photos = [1, 6, 5, 3].map((n) => `photos/sample${n}.jpg`);
   for (const p of photos) await Deno.copyFile(`${SAMPLES}${p.slice(7)}`, `${dir}/${p}`);
   await faceprint([
     "identify",
     ...photos,
-    "--model",
-    "people.svm.json",
     "--gallery",
     "people.jsonl",
     "--report",
