@@ -13,7 +13,7 @@ import {
   reportPage,
   summaryTable,
 } from "./html.ts";
-import { heatMap } from "./svg_plot.ts";
+import { heatMap, linePlot, type LineSeries } from "./svg_plot.ts";
 import { type FaceRequest, loadFaceThumbnails, THUMBNAIL_PX } from "./thumbnails.ts";
 
 /** The numbers `evaluate DATASET_DIR --json` prints. */
@@ -29,6 +29,7 @@ export interface FoldersResults extends ClassificationReport {
     namedRight: number;
     strangersAccepted: number;
     bestCut: { maxDistance: number; namedRight: number; strangersAccepted: number };
+    curve: { maxDistance: number; namedRight: number; strangersAccepted: number }[];
   };
 }
 
@@ -129,10 +130,44 @@ export function foldersReportHtml(input: FoldersReportInput): string {
   return reportPage("faceprint classification report", input.command, [
     accuracy,
     summary,
+    openSetSection(r.openSet),
     `<h2>Confusion matrix</h2><figure>${heat}<figcaption>Rows: the person in the photo; columns: the answer. Shade: share of the row.</figcaption></figure>`,
     `<h2>Per person</h2>${people}`,
     facesSection(input.faces, input.withThumbnails),
   ]);
+}
+
+/** The open-set curve: faces named right and strangers named, against the distance cut. */
+function openSetSection(openSet: FoldersResults["openSet"]): string {
+  if (!openSet.curve.length) return "";
+  const series: LineSeries[] = [
+    {
+      label: "enrolled faces named right",
+      kind: "same",
+      points: openSet.curve.map((p) => ({ x: p.maxDistance, y: p.namedRight })),
+    },
+  ];
+  if (openSet.curve.some((p) => Number.isFinite(p.strangersAccepted))) {
+    series.push({
+      label: "strangers named as someone",
+      kind: "diff",
+      points: openSet.curve.map((p) => ({ x: p.maxDistance, y: p.strangersAccepted })),
+    });
+  }
+  const plot = linePlot(
+    series,
+    [
+      { value: openSet.maxDistance, label: `cut ${fixed4(openSet.maxDistance)}`, kind: "default" },
+      {
+        value: openSet.bestCut.maxDistance,
+        label: `best ${fixed4(openSet.bestCut.maxDistance)}`,
+        kind: "chosen",
+      },
+    ],
+    "distance cut (Euclidean between embeddings)",
+    "fraction of validation faces",
+  );
+  return `<h2>Open set: where the cut sits</h2><figure>${plot}<figcaption>A face is named when it is within the cut of its closest person's enrolled faces; ${openSet.curve.length} cuts (the --json openSet.curve).</figcaption></figure>`;
 }
 
 function describe(f: ValFaceView): string {

@@ -290,3 +290,57 @@ export function heatMap(
   });
   return svg(`Heat map: ${rowTitle} by ${colTitle}`, parts.join(""), width, height);
 }
+
+/** One line of a {@link linePlot}: points and the CSS class that colours it. */
+export interface LineSeries {
+  label: string;
+  kind: "same" | "diff";
+  points: { x: number; y: number }[];
+}
+
+/**
+ * Lines of fractions (0–1) against a value (e.g. the distance cut), with vertical marker lines.
+ * Each line carries `data-series` (its label) and its points; each marker `data-threshold`.
+ *
+ * @example
+ * linePlot([{ label: "named right", kind: "same", points }], [{ value: 0.62, label: "cut", kind: "chosen" }],
+ *   "distance cut", "fraction of faces");
+ */
+export function linePlot(
+  series: LineSeries[],
+  markers: ThresholdLine[],
+  xTitle: string,
+  yTitle: string,
+): string {
+  const xs = [...series.flatMap((l) => l.points.map((p) => p.x)), ...markers.map((m) => m.value)]
+    .filter(Number.isFinite);
+  const lo = Math.floor(Math.min(...xs, 1) * 10) / 10, hi = Math.ceil(Math.max(...xs, 0) * 10) / 10;
+  const x = linearScale(lo, hi, LEFT, W - RIGHT, 6);
+  const y = linearScale(0, 1, H - BOTTOM, TOP, 5);
+  const lines = series.map((l) =>
+    `<polyline class="${l.kind} curve" stroke-width="2" data-series="${
+      escapeHtml(l.label)
+    }" points="${
+      l.points.filter((p) => Number.isFinite(p.y)).map((p) => `${f1(x(p.x))},${f1(y(p.y))}`)
+        .join(" ")
+    }"/>`
+  ).join("");
+  const marks = markers.map((m, i) => {
+    const px = f1(x(m.value));
+    return `<g class="${m.kind}" data-threshold="${m.value}"><line x1="${px}" x2="${px}" y1="${TOP}" y2="${
+      H - BOTTOM
+    }" stroke-width="2" stroke-dasharray="${m.kind === "default" ? "6 4" : "none"}"/>` +
+      `<text x="${Number(px) + 4}" y="${TOP + 12 + i * 16}" stroke="none">${
+        escapeHtml(m.label)
+      }</text></g>`;
+  }).join("");
+  const legend = `<g transform="translate(${W - RIGHT - 200} ${H - BOTTOM - 44})">${
+    series.map((l, i) =>
+      `<line class="${l.kind}" x1="0" x2="14" y1="${i * 18 + 6}" y2="${
+        i * 18 + 6
+      }" stroke-width="3"/>` +
+      `<text x="20" y="${i * 18 + 10}">${escapeHtml(l.label)}</text>`
+    ).join("")
+  }</g>`;
+  return svg(`${yTitle} against ${xTitle}`, frame(x, y, xTitle, yTitle) + lines + marks + legend);
+}

@@ -5,6 +5,7 @@ import {
   distanceHistograms,
   heatMap,
   linearScale,
+  linePlot,
   logScale,
   rocPlot,
 } from "../../src/report/svg_plot.ts";
@@ -132,4 +133,26 @@ Deno.test("page shell: strict CSP, both colour schemes, print rules, escaped tit
   assert.match(html, /@media print/);
   assert.match(html, /<title>a &lt;b&gt; &amp; c<\/title>/);
   assert.equal(escapeHtml(`"'&`), "&quot;&#39;&amp;");
+});
+
+Deno.test("line plot: one polyline per series with its points, markers at their values", () => {
+  const points = [0.2, 0.4, 0.6, 0.8].map((x) => ({ x, y: x }));
+  const svg = linePlot(
+    [
+      { label: "named right", kind: "same", points },
+      { label: "strangers", kind: "diff", points: points.map((p) => ({ x: p.x, y: NaN })) },
+    ],
+    [{ value: 0.5, label: "cut 0.5", kind: "default" }],
+    "distance cut",
+    "fraction",
+  );
+  assertBalanced(svg);
+  assert.deepEqual(attrs(svg, "polyline", "data-series"), ["named right", "strangers"]);
+  const [named, strangers] = attrs(svg, "polyline", "points");
+  assert.equal(named.split(" ").length, 4);
+  assert.equal(strangers, ""); // no strangers: nothing drawn, no NaN in the SVG
+  assert.ok(!svg.includes("NaN"));
+  // x from 0.2 to 0.8 spans the axis 0.2..0.8; the marker at 0.5 sits in the middle.
+  const x1 = Number(attrs(svg, "line", "x1").at(-3));
+  assert.ok(Math.abs(x1 - (58 + 446 / 2)) < 0.2, String(x1));
 });
