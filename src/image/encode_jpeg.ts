@@ -183,13 +183,16 @@ function segment(marker: number, body: number[]): number[] {
 
 /**
  * Encodes an RGB image as a baseline JPEG (`quality` 1–100, IJG scaling; 85 by default). Edge
- * blocks repeat the last row and column.
+ * blocks repeat the last row and column. Throws a RangeError above 65535 pixels a side.
  *
  * @example
  * const jpeg = encodeJpeg(photo, 80); // decodeImage(jpeg) gives photo back, lossy
  */
 export function encodeJpeg(image: RgbImage, quality = 85): Uint8Array {
   const { width, height, data } = image;
+  if (width > 0xffff || height > 0xffff) {
+    throw new RangeError(`JPEG holds at most 65535×65535 pixels, got ${width}×${height}`);
+  }
   const luma = scaledTable(LUMA_Q, quality), chroma = scaledTable(CHROMA_Q, quality);
   const header = [
     ...[0xff, 0xd8],
