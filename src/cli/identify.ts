@@ -36,6 +36,8 @@ import { readModelFile } from "./models_file.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
 import { roundBox } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
+import { IdentifyReport } from "../report/identify_report.ts";
+import { checkReportPath, writeReport } from "../report/report_file.ts";
 
 /** Help for `faceprint identify`. */
 export const IDENTIFY_HELP =
@@ -58,6 +60,8 @@ Options:
 ${OPEN_SET_FLAGS_HELP}
   --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name 99.9%"
                         (green; the confidence), or "unknown" (red)
+  --report FILE.html    also write a self-contained HTML page: each image with boxes and names,
+                        who appears in which files, the unknown faces together
   -f, --format F        jsonl (default), json, csv (file,face,name,candidate,distance,confidence,
                         probability,x,y,width,height,reason,error)
 ${FACE_FLAGS_HELP}
@@ -103,9 +107,11 @@ export async function identifyCommand(argv: string[]): Promise<number> {
       model: { type: "string" },
       gallery: { type: "string" },
       annotate: { type: "string" },
+      report: { type: "string" },
       format: { type: "string", short: "f" },
     },
   });
+  if (values.report !== undefined) await checkReportPath(values.report);
   const method = parseMethod(values.method);
   if (!values.gallery) {
     throw new UsageError(
@@ -147,8 +153,21 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     const namer = method === "svm"
       ? await svmNamer(values.model!, embedder, gallery.records, rule)
       : await nearestNamer(gallery.records, embedder.name, rule);
+    const report = values.report === undefined ? undefined : {
+      file: values.report,
+      command: ["faceprint", "identify", ...argv].join(" "),
+      page: new IdentifyReport(),
+    };
     try {
-      return await identifyAll(analyzer, inputs, values, { ...options, format }, namer);
+      const code = await identifyAll(
+        analyzer,
+        inputs,
+        values,
+        { ...options, format, report },
+        namer,
+      );
+      if (report) await writeReport(report.file, report.page.html(report.command));
+      return code;
     } finally {
       namer.dispose();
     }
@@ -223,10 +242,10 @@ async function identifyAll(
   analyzer: Analyzer,
   inputs: Input[],
   values: { annotate?: string },
-  options: FaceOptions & { format: Format },
+  options: FaceOptions & { format: Format; report?: { page: IdentifyReport } },
   namer: Namer,
 ): Promise<number> {
-  const { format } = options;
+  const { format, report } = options;
   if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
 
   const writer = createWriter<IdentifyRecord>(format, {
@@ -269,7 +288,7 @@ async function identifyAll(
       analyzer.analyze(await readInput(input), {
         ...imageOptions(options, "all"),
         keepChips: false,
-        keepImage: values.annotate !== undefined,
+        keepImage: values.annotate !== undefined || report !== undefined,
       }),
   );
   for await (const outcome of results) {
@@ -307,12 +326,15 @@ async function identifyAll(
         const name = uniqueName(outputStem(input.path), usedNames);
         await Deno.writeFile(`${values.annotate}/${name}.png`, encodePng(annotated));
       }
-      writer.write({ file: input.path, width: result.width, height: result.height, faces });
+      const record = { file: input.path, width: result.width, height: result.height, faces };
+      writer.write(record);
+      report?.page.add(record, result.image);
     } catch (e) {
       failed++;
       const error = (e as Error).message;
       warn(`${input.path}: ${error}`);
       writer.write({ file: input.path, error });
+      report?.page.add({ file: input.path, error });
     }
   }
   progress(inputs.length, inputs.length, "");
