@@ -47,6 +47,8 @@ import { readModelFile } from "./models_file.ts";
 import { createWriter, type Format, parseFormat, type RecordWriter } from "./output.ts";
 import { roundBox } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
+import { IdentifyReport } from "../report/identify_report.ts";
+import { checkReportPath, writeReport } from "../report/report_file.ts";
 
 /** Help for `faceprint identify`. */
 export const IDENTIFY_HELP =
@@ -71,6 +73,8 @@ ${OPEN_SET_FLAGS_HELP}
                         (green; the confidence), or "unknown" (red); the record's "annotated"
                         names the file (img-2.png when two inputs share a name); DIR is never
                         read as input
+  --report FILE.html    also write a self-contained HTML page: each image with boxes and names,
+                        who appears in which files, the unknown faces together
   -f, --format F        jsonl (default), json, csv (file,face,name,candidate,distance,confidence,
                         probability,x,y,width,height,reason,error)
 ${INPUT_FLAGS_HELP}
@@ -120,11 +124,13 @@ export async function identifyCommand(argv: string[]): Promise<number> {
       model: { type: "string" },
       gallery: { type: "string" },
       annotate: { type: "string" },
-      format: { type: "string", short: "f" },
+      report: { type: "string" },
       ...INPUT_FLAGS,
       ...RESUME_FLAG,
+      format: { type: "string", short: "f" },
     },
   });
+  if (values.report !== undefined) await checkReportPath(values.report);
   const method = parseMethod(values.method);
   if (!values.gallery) {
     throw new UsageError(
@@ -135,11 +141,14 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     throw new UsageError("--method svm needs --model MODEL.json (from 'faceprint train')");
   }
   const plan = parseInputPlan(values, positionals);
+  if (method === "nearest" && values.model) {
+    warn("--model is used only with --method svm; answering with the nearest enrolled faces");
+  }
   const format = parseFormat(values.format);
+  const options = parseFaceOptions(values);
   if (values.resume !== undefined && format !== "jsonl") {
     throw new UsageError("--resume writes JSON Lines: leave out --format or use jsonl");
   }
-  const options = parseFaceOptions(values);
   if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
   const skipped: SkipTally = new Map();
   const resumed = values.resume === undefined
@@ -184,15 +193,20 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     const namer = method === "svm"
       ? await svmNamer(values.model!, embedder, gallery.records, rule)
       : await nearestNamer(gallery.records, embedder.name, rule);
+    const report = values.report === undefined ? undefined : {
+      file: values.report,
+      command: ["faceprint", "identify", ...argv].join(" "),
+      page: new IdentifyReport(),
+    };
     try {
-      const writer = resumed?.writer;
       const code = await identifyAll(
         analyzer,
         inputs,
         values,
-        { ...options, format, writer },
+        { ...options, format, report, writer: resumed?.writer },
         namer,
       );
+      if (report) await writeReport(report.file, report.page.html(report.command));
       reportSkipped(skipped, 1);
       return code;
     } finally {
@@ -270,10 +284,14 @@ async function identifyAll(
   analyzer: Analyzer,
   inputs: AsyncIterable<Input>,
   values: { annotate?: string },
-  options: FaceOptions & { format: Format; writer?: RecordWriter<IdentifyRecord> },
+  options: FaceOptions & {
+    format: Format;
+    report?: { page: IdentifyReport };
+    writer?: RecordWriter<IdentifyRecord>;
+  },
   namer: Namer,
 ): Promise<number> {
-  const { format } = options;
+  const { format, report } = options;
   const writer = options.writer ?? createWriter<IdentifyRecord>(format, {
     header: [
       "file",
@@ -314,7 +332,7 @@ async function identifyAll(
       analyzer.analyze(await readInput(input), {
         ...imageOptions(options, "all"),
         keepChips: false,
-        keepImage: values.annotate !== undefined,
+        keepImage: values.annotate !== undefined || report !== undefined,
       }),
   );
   for await (const outcome of results) {
@@ -361,11 +379,13 @@ async function identifyAll(
         await Deno.writeFile(record.annotated, encodePng(annotated));
       }
       writer.write(record);
+      report?.page.add(record, result.image);
     } catch (e) {
       failed++;
       const error = (e as Error).message;
       warn(`${input.path}: ${error}`);
       writer.write({ file: input.path, error });
+      report?.page.add({ file: input.path, error });
     }
   }
   writer.close();
