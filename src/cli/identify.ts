@@ -184,15 +184,14 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     const gallery = await readGallery(values.gallery, stamp);
     if (gallery.records.length === 0) throw new UsageError(`${values.gallery}: no faces enrolled`);
     const rule = openSetRuleFor(values, embedder.name, options.flip, gallery.records.length);
-    info(
-      `${gallery.records.length} enrolled faces of ${
-        new Set(gallery.records.map((r) => r.person)).size
-      } ` +
-        `people; method ${method}, distance cut ${rule.maxDistance.toFixed(3)}`,
-    );
     const namer = method === "svm"
       ? await svmNamer(values.model!, embedder, gallery.records, rule)
       : await nearestNamer(gallery.records, embedder.name, rule);
+    const people = new Set(gallery.records.map((r) => r.person)).size;
+    info(
+      `${gallery.records.length} enrolled faces of ${people} people; method ${method}, ` +
+        `distance cut ${rule.maxDistance.toFixed(3)}`,
+    );
     const report = values.report === undefined ? undefined : {
       file: values.report,
       command: ["faceprint", "identify", ...argv].join(" "),
