@@ -28,7 +28,15 @@ import {
   imageOptions,
   parseFaceOptions,
 } from "./face_options.ts";
-import { expandInputs, type Input, readInput } from "./inputs.ts";
+import { hasImageExtension, type Input, readInput, type SkipTally } from "./inputs.ts";
+import {
+  INPUT_FLAGS,
+  INPUT_FLAGS_HELP,
+  type InputPlan,
+  parseInputPlan,
+  reportSkipped,
+  selectInputs,
+} from "./input_flags.ts";
 import { milestone, progress, warn } from "./log.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
 import { enrollClusters, parseAssignments } from "./enroll_clusters.ts";
@@ -54,6 +62,8 @@ Options:
                         embeddings: --name alice=7 (repeatable) or --names FILE (alice=7 per
                         line) names group 7 alice; faces already in the gallery are skipped
   -f, --format F        jsonl (default), json, csv
+${INPUT_FLAGS_HELP}
+                        (--files-from with --name; --shard works with both forms)
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 every image enrolled or already there, 1 some images failed or had no face,
@@ -73,30 +83,45 @@ interface EnrollRecord {
 
 /** The images of each person, in a stable order. */
 async function collectPeople(
-  positionals: string[],
+  plan: InputPlan,
   name: string | undefined,
+  skipped: SkipTally,
 ): Promise<Map<string, Input[]>> {
   const people = new Map<string, Input[]>();
   if (name !== undefined) {
     if (!name.trim()) throw new UsageError("--name must not be empty");
-    people.set(name, await Array.fromAsync(expandInputs(positionals)));
+    people.set(name, await Array.fromAsync(selectInputs(plan, { skipped })));
     return people;
   }
-  if (positionals.length !== 1) {
+  if (plan.list !== undefined) {
+    throw new UsageError("--files-from lists images of one person: give --name NAME too");
+  }
+  if (plan.paths.length !== 1) {
     throw new UsageError("give one DATASET_DIR (one folder per person), or --name NAME IMAGE...");
   }
-  const root = positionals[0].replace(/(.)[\\/]+$/, "$1");
+  const root = plan.paths[0].replace(/(.)[\\/]+$/, "$1");
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(root));
   } catch (e) {
     throw new UsageError(`${root}: cannot list dataset folder: ${(e as Error).message}`);
   }
+  const loose = entries.filter((e) => !e.isDirectory && hasImageExtension(e.name)).length;
+  if (loose) {
+    warn(
+      `${root}: ${loose} image${loose === 1 ? "" : "s"} directly in the dataset folder, not ` +
+        `enrolled: put each person's images in ${root}/<person>/, or use ` +
+        `enroll --name NAME IMAGE...`,
+    );
+  }
   const dirs = entries.filter((e) => e.isDirectory || e.isSymlink).map((e) => e.name).sort();
   for (const person of dirs) {
-    people.set(person, await Array.fromAsync(expandInputs([`${root}/${person}`])));
+    const inputs = await Array.fromAsync(
+      selectInputs({ ...plan, paths: [`${root}/${person}`] }, { skipped }),
+    );
+    if (inputs.length) people.set(person, inputs);
   }
-  if (people.size === 0) {
+  if (people.size === 0 && !skipped.size) {
     throw new UsageError(`${root}: no person folders (expected ${root}/<person>/<images>)`);
   }
   return people;
@@ -186,6 +211,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
       clusters: { type: "string" },
       names: { type: "string" },
       format: { type: "string", short: "f" },
+      ...INPUT_FLAGS,
     },
   });
   const galleryPath = values.gallery;
@@ -202,14 +228,17 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     );
   }
   if ((values.name?.length ?? 0) > 1) throw new UsageError("give --name once (or use --clusters)");
-  if (positionals.length === 0) {
+  if (positionals.length === 0 && values["files-from"] === undefined) {
     throw new UsageError("no input: give DATASET_DIR, or --name NAME IMAGE...");
   }
+  const plan = parseInputPlan(values, positionals);
   const format = parseFormat(values.format);
   const options = parseFaceOptions({ ...values, name: undefined });
-  const people = await collectPeople(positionals, values.name?.[0]);
+  const skipped: SkipTally = new Map();
+  const people = await collectPeople(plan, values.name?.[0], skipped);
 
   const total = [...people.values()].reduce((n, inputs) => n + inputs.length, 0);
+  if (total === 0) return reportSkipped(skipped, 0) ? EXIT.partial : EXIT.ok;
   const analyzer = await createAnalyzer(
     {
       detector: options.detector,
@@ -219,7 +248,9 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     Math.min(options.jobs, total),
   );
   try {
-    return await enrollAll(analyzer, people, galleryPath, format, options);
+    const code = await enrollAll(analyzer, people, galleryPath, format, options);
+    reportSkipped(skipped, total);
+    return code;
   } finally {
     analyzer.close();
   }

@@ -19,8 +19,22 @@ import {
   type ScoredPair,
   tarAtFar,
 } from "../evaluate/verification_metrics.ts";
-import { DEFAULT_MIN_PROBABILITY, DEFAULT_SVM_C } from "../identify/defaults.ts";
-import { euclidean, identify, type OpenSetRule } from "../identify/open_set.ts";
+import { DEFAULT_SVM_C } from "../identify/defaults.ts";
+import { buildGalleryIndex } from "../identify/gallery_index.ts";
+import { faceDistance, partSizesOf } from "../identify/metric.ts";
+import {
+  type Identification,
+  type IdentifyMethod,
+  identifyNearest,
+  identifySvm,
+  UNKNOWN,
+} from "../identify/open_set.ts";
+import {
+  bestCut,
+  openSetCurve,
+  openSetPoint,
+  type ScoredProbe,
+} from "../evaluate/open_set_curve.ts";
 import { type Pick, type PickedFace, pickedFace } from "../pipeline/analyze.ts";
 import {
   type Analyzer,
@@ -34,12 +48,24 @@ import {
   FACE_FLAGS_HELP,
   type FaceOptions,
   imageOptions,
+  OPEN_SET_FLAGS,
+  OPEN_SET_FLAGS_HELP,
   openSetRuleFor,
   parseFaceOptions,
+  parseMethod,
   parsePick,
   thresholdFor,
 } from "./face_options.ts";
 import { expandInputs, readInput } from "./inputs.ts";
+import { MAX_THUMBNAIL_PAIRS, pairsReportHtml, thumbnailPairs } from "../report/pairs_report.ts";
+import { checkReportPath, writeReport } from "../report/report_file.ts";
+import {
+  foldersReportHtml,
+  MAX_THUMBNAIL_FACES,
+  thumbnailFaces,
+  type ValFaceView,
+} from "../report/folders_report.ts";
+import type { Box } from "../types.ts";
 import { info, milestone, progress, warn } from "./log.ts";
 
 /** Help for `faceprint evaluate`. */
@@ -49,9 +75,11 @@ export const EVALUATE_HELP = `Usage: faceprint evaluate DATASET_DIR [--json] [op
 With DATASET_DIR holding train/<person>/ and val/<person>/ (one folder per person): embeds the
 largest face of every image, trains the SVM on train, classifies val and prints
   Accuracy: train=100.000, test=100.000
-(closed-set, as the classic tutorial), then the open-set result (faces answered "unknown", and
-why), a per-person table and a confusion matrix. People only in val/ are strangers: right only
-when answered unknown.
+(closed-set, as the classic tutorial), then the open-set result with the train faces as the
+gallery (faces answered "unknown", and why; enrolled faces named right and strangers taken for
+someone at the cut, and the best cut in hindsight; --json adds the whole curve), a per-person
+table and a confusion matrix. People only in val/ are strangers: right only when answered
+unknown.
 
 With --pairs: verification on a pairs list, LFW pairs.txt (folds<TAB>n header; "name i j" and
 "name1 i name2 j" lines; images DIR/name/name_0001.jpg) or CSV (a,b,same with same = yes/no,
@@ -62,21 +90,21 @@ as "different". Use it to calibrate 'verify --threshold' on your own photos.
 
 Options:
   --json                print the numbers as one JSON object (with --pairs: also failed pairs)
+  --report FILE.html    also write a self-contained HTML report (plots, tables, face thumbnails)
   --pairs PAIRS         the pairs list
   --root DIR            folder the pairs' image paths are relative to
   --pick P              which face per image: largest (default for folders), center (default for
                         --pairs: pre-cropped portraits), score
-  --min-probability P   open-set rule, default ${DEFAULT_MIN_PROBABILITY}
-  --max-distance D      open-set rule, default: the embedder's calibrated threshold
   --threshold T         verification threshold to report accuracy at (default: the embedder's
                         calibrated one; none for a model file)
+${OPEN_SET_FLAGS_HELP}
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 done, 1 done but some images could not be read or had no face, 2 usage error.
 
 Examples:
   faceprint evaluate data/            # data/train/<person>/, data/val/<person>/
-  faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json`;
+  faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json --report lfw.html`;
 
 /** Each file's picked face (or failure), several images at once, in file order. */
 type EmbedStream = AsyncGenerator<Outcome<string, PickedFace | null>>;
@@ -103,20 +131,25 @@ function embedStream(
 async function embedFiles(
   stream: EmbedStream,
   files: string[],
-): Promise<{ embeddings: Map<string, Float32Array>; failures: Map<string, string> }> {
+): Promise<
+  { embeddings: Map<string, Float32Array>; boxes: Map<string, Box>; failures: Map<string, string> }
+> {
   const embeddings = new Map<string, Float32Array>();
+  const boxes = new Map<string, Box>();
   const failures = new Map<string, string>();
   for (const [n, file] of files.entries()) {
     progress(n, files.length, file);
     const outcome = (await stream.next()).value as Outcome<string, PickedFace | null>;
     if (!outcome.ok) failures.set(file, outcome.error.message);
-    else if (outcome.value) embeddings.set(file, outcome.value.face.embedding);
-    else failures.set(file, "no face found");
+    else if (outcome.value) {
+      embeddings.set(file, outcome.value.face.embedding);
+      boxes.set(file, outcome.value.face.box);
+    } else failures.set(file, "no face found");
     const failure = failures.get(file);
     if (failure) warn(`${file}: ${failure}`);
   }
   progress(files.length, files.length, "");
-  return { embeddings, failures };
+  return { embeddings, boxes, failures };
 }
 
 async function personFolders(dir: string): Promise<Map<string, string[]>> {
@@ -145,6 +178,7 @@ async function evaluateFolders(
   pick: Pick,
   values: Record<string, string | boolean | undefined>,
   json: boolean,
+  report: { file: string; command: string } | undefined,
 ): Promise<number> {
   const train = await personFolders(`${root}/train`);
   const val = await personFolders(`${root}/val`);
@@ -155,21 +189,35 @@ async function evaluateFolders(
     Math.min(options.jobs, files.length),
   );
   try {
-    const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
     const stream = embedStream(files, analyzer, options, pick);
-    return await classifyFolders(stream, train, val, rule, json);
+    const openSet = { values, embedder: analyzer.embedder!.name, flip: options.flip };
+    return await classifyFolders(
+      stream,
+      train,
+      val,
+      openSet,
+      parseMethod(values.method as string | undefined),
+      json,
+      report,
+    );
   } finally {
     analyzer.close();
   }
 }
 
-/** Trains on the train folders' embeddings, classifies val's and prints the report. */
+/** Trains on the train folders' embeddings, identifies val's and prints the report. */
 async function classifyFolders(
   stream: EmbedStream,
   train: Map<string, string[]>,
   val: Map<string, string[]>,
-  rule: OpenSetRule,
+  openSet: {
+    values: Record<string, string | boolean | undefined>;
+    embedder: string;
+    flip: boolean;
+  },
+  method: IdentifyMethod,
   json: boolean,
+  page: { file: string; command: string } | undefined,
 ): Promise<number> {
   const vectors: Float32Array[] = [], labels: string[] = [];
   let failed = 0;
@@ -180,44 +228,95 @@ async function classifyFolders(
     milestone(`>loaded ${embeddings.size} examples for class: ${person}`);
   }
   const model = trainSvm(vectors, labels, { C: DEFAULT_SVM_C });
+  const rule = openSetRuleFor(openSet.values, openSet.embedder, openSet.flip, vectors.length);
   const enrolled = new Map<string, Float32Array[]>();
   vectors.forEach((v, i) => enrolled.set(labels[i], [...(enrolled.get(labels[i]) ?? []), v]));
+  const distance = faceDistance(openSet.embedder);
+  const index = await buildGalleryIndex(vectors, partSizesOf(openSet.embedder, vectors[0].length));
   const outcomes: ValOutcome[] = [];
-  const noFace: string[] = [];
-  for (const [person, files] of val) {
-    const { embeddings, failures } = await embedFiles(stream, files);
-    failed += failures.size;
-    noFace.push(...failures.keys());
-    for (const e of embeddings.values()) {
-      const id = identify(model, e, rule, enrolled);
-      outcomes.push({
-        truth: person,
-        predicted: predictSvm(model, e).label,
-        answer: id.name,
-        reason: id.reason,
+  const shown: ValFaceView[] = [], valBoxes = new Map<string, Box>();
+  const probes: ScoredProbe[] = [];
+  try {
+    for (const [person, files] of val) {
+      const { embeddings, boxes, failures } = await embedFiles(stream, files);
+      failed += failures.size;
+      const faces = [...embeddings.values()], faceFiles = [...embeddings.keys()];
+      let ids: Identification[];
+      if (method === "svm") ids = faces.map((e) => identifySvm(model, e, rule, distance, enrolled));
+      else {
+        const found = faces.length ? await index.nearest(faces, 1) : [];
+        ids = found.map(([best]) =>
+          identifyNearest({ person: labels[best.index], distance: best.distance }, rule)
+        );
+      }
+      faces.forEach((e, i) => {
+        const id = ids[i];
+        outcomes.push({
+          truth: person,
+          predicted: predictSvm(model, e).label,
+          answer: id.name,
+          reason: id.reason,
+        });
+        probes.push({
+          enrolled: train.has(person),
+          candidateRight: id.candidate === person,
+          distance: id.distance ?? Infinity,
+        });
+        const right = id.name === (train.has(person) ? person : UNKNOWN);
+        if (page && (!right || id.name === UNKNOWN)) {
+          shown.push({ ...id, file: faceFiles[i], truth: person, answer: id.name, right });
+          valBoxes.set(faceFiles[i], boxes.get(faceFiles[i])!);
+        }
       });
+      milestone(`>loaded ${embeddings.size} examples for class: ${person} (val)`);
     }
-    milestone(`>loaded ${embeddings.size} examples for class: ${person} (val)`);
+  } finally {
+    index.dispose();
   }
   const report = classificationReport(outcomes, model.classes);
+  const atCut = openSetPoint(probes, rule.maxDistance);
+  const best = bestCut(probes);
+  const openSetResult = {
+    method,
+    maxDistance: rule.maxDistance,
+    namedRight: atCut.namedRight,
+    strangersAccepted: atCut.strangersAccepted,
+    bestCut: best,
+    curve: openSetCurve(probes),
+  };
+  const results = {
+    trainAccuracy: model.training.accuracy,
+    trainFaces: vectors.length,
+    valFaces: outcomes.length,
+    imagesWithoutFace: failed,
+    rule: { maxDistance: rule.maxDistance, minProbability: rule.minProbability },
+    openSet: openSetResult,
+    ...report,
+  };
+  if (page) {
+    const faces = await thumbnailFaces(shown, valBoxes);
+    const withThumbnails = Math.min(faces.length, MAX_THUMBNAIL_FACES);
+    const input = { command: page.command, results, faces, withThumbnails };
+    await writeReport(page.file, foldersReportHtml(input));
+  }
   if (json) {
-    console.log(JSON.stringify({
-      trainAccuracy: model.training.accuracy,
-      trainFaces: vectors.length,
-      valFaces: outcomes.length,
-      imagesWithoutFace: failed,
-      rule,
-      ...report,
-    }));
+    console.log(JSON.stringify(results));
   } else {
+    const strangers = probes.filter((p) => !p.enrolled).length;
     console.log(
       `Accuracy: train=${pct(model.training.accuracy)}, test=${pct(report.testAccuracy)}`,
     );
     console.log(
-      `Open set (min probability ${rule.minProbability}, max distance ${rule.maxDistance}): ` +
+      `Open set (method ${method}, distance cut ${rule.maxDistance.toFixed(4)}): ` +
         `${report.unknown.total} of ${outcomes.length} val faces unknown ` +
         `(${report.unknown.byProbability} by probability, ${report.unknown.byDistance} by distance); ` +
         `open-set accuracy=${pct(report.openSetAccuracy)}`,
+    );
+    console.log(
+      `  enrolled people's faces named right: ${pct(atCut.namedRight)}` +
+        (strangers ? `; strangers named as someone: ${pct(atCut.strangersAccepted)}` : "") +
+        ` (best cut in hindsight ${best.maxDistance.toFixed(4)}: ${pct(best.namedRight)}` +
+        (strangers ? ` / ${pct(best.strangersAccepted)})` : ")"),
     );
     if (failed) console.log(`Images skipped (unreadable or no face): ${failed}`);
     console.log("");
@@ -249,6 +348,7 @@ async function evaluatePairs(
   pick: Pick,
   thresholdText: string | undefined,
   json: boolean,
+  report: { file: string; command: string } | undefined,
 ): Promise<number> {
   let text: string;
   try {
@@ -274,10 +374,10 @@ async function evaluatePairs(
   } finally {
     analyzer.close();
   }
-  const { embeddings, failures } = embedded;
+  const { embeddings, boxes, failures } = embedded;
   const scored: (ScoredPair & { a: string; b: string })[] = pairs.map((p) => {
     const ea = embeddings.get(paths.get(p.a)!), eb = embeddings.get(paths.get(p.b)!);
-    const distance = ea && eb ? euclidean(ea, eb) : Infinity;
+    const distance = ea && eb ? faceDistance(embedder)(ea, eb) : Infinity;
     return { a: p.a, b: p.b, same: p.same, fold: p.fold, distance };
   });
   const kfold = kFoldAccuracy(scored);
@@ -302,16 +402,27 @@ async function evaluatePairs(
     equalErrorRate: equalErrorRate(scored),
     tarAtFar1e3: tarAtFar(scored, 1e-3).tar,
     tarAtFar1e2: tarAtFar(scored, 1e-2).tar,
+    foldResults: kfold.folds,
   };
+  const failedPairs = scored
+    .filter((p) => (p.distance <= threshold) !== p.same)
+    .map((p) => ({
+      a: p.a,
+      b: p.b,
+      same: p.same,
+      distance: Number.isFinite(p.distance) ? p.distance : null,
+    }));
+  if (report) {
+    const faceOf = (path: string) => {
+      const file = paths.get(path)!, box = boxes.get(file);
+      return box && { file, box };
+    };
+    const failed = await thumbnailPairs(failedPairs, faceOf);
+    const withThumbnails = Math.min(failed.length, MAX_THUMBNAIL_PAIRS);
+    const page = { command: report.command, results, scored, threshold, failed, withThumbnails };
+    await writeReport(report.file, pairsReportHtml(page));
+  }
   if (json) {
-    const failedPairs = scored
-      .filter((p) => (p.distance <= threshold) !== p.same)
-      .map((p) => ({
-        a: p.a,
-        b: p.b,
-        same: p.same,
-        distance: Number.isFinite(p.distance) ? p.distance : null,
-      }));
     console.log(
       JSON.stringify({ ...results, failedPairs, failedImages: Object.fromEntries(failures) }),
     );
@@ -349,22 +460,34 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       pairs: { type: "string" },
       root: { type: "string" },
       pick: { type: "string" },
-      "min-probability": { type: "string" },
-      "max-distance": { type: "string" },
+      ...OPEN_SET_FLAGS,
       threshold: { type: "string" },
+      report: { type: "string" },
     },
   });
   const options = parseFaceOptions(values);
   const json = values.json ?? false;
+  const report = values.report === undefined
+    ? undefined
+    : { file: values.report, command: ["faceprint", "evaluate", ...argv].join(" ") };
+  if (report) await checkReportPath(report.file);
   if (values.pairs !== undefined) {
     if (positionals.length) throw new UsageError("--pairs takes no DATASET_DIR");
     if (!values.root) throw new UsageError("--pairs needs --root DIR");
     const pick = parsePick(values.pick, "center");
-    return await evaluatePairs(values.pairs, values.root, options, pick, values.threshold, json);
+    return await evaluatePairs(
+      values.pairs,
+      values.root,
+      options,
+      pick,
+      values.threshold,
+      json,
+      report,
+    );
   }
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
   }
   const pick = parsePick(values.pick, "largest");
-  return await evaluateFolders(positionals[0], options, pick, values, json);
+  return await evaluateFolders(positionals[0], options, pick, values, json, report);
 }

@@ -8,6 +8,8 @@ export interface FaceRecord {
   score: number;
   landmarks: Record<keyof Landmarks, Point>;
   embedding?: number[];
+  /** Where `--crops` wrote this face's aligned chip. */
+  crop?: string;
 }
 
 /** One line of `detect` / `embed` output: an image's faces, or the reason it failed. */

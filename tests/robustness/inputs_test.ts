@@ -212,8 +212,12 @@ Deno.test("a batch of broken, mislabelled and hostile files: one record each, go
       faces: [],
     });
     assert.deepEqual(byName["i_one_pixel.bmp"].faces, []);
-    // One stderr line per failure, naming the file.
-    const warnings = stderr.trim().split("\n");
+    // One stderr line per failure, naming the file, and one saying what the walk passed over.
+    const stderrLines = stderr.trim().split("\n");
+    const warnings = stderrLines.filter((l) => !/^faceprint: \d+ skipped: /.test(l));
+    assert.deepEqual(stderrLines.filter((l) => !warnings.includes(l)), [
+      "faceprint: 1 skipped: not an image file (.txt)",
+    ]);
     assert.equal(warnings.length, Object.keys(errors).length);
     for (const file of Object.keys(errors)) {
       assert.ok(warnings.some((w) => w.startsWith("faceprint: ") && w.includes(`${file}: `)), file);
