@@ -9,6 +9,7 @@ import { VERIFY_HELP, verifyCommand } from "./cli/verify.ts";
 import { EVALUATE_HELP, evaluateCommand } from "./cli/evaluate.ts";
 import { EXIT } from "./cli/errors.ts";
 import { warn } from "./cli/log.ts";
+import { closestName } from "./cli/args.ts";
 import { versionText } from "./version.ts";
 
 const HELP = `faceprint — find faces, embed them, and tell who is who. Offline, one binary.
@@ -72,7 +73,11 @@ export async function main(args: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    warn(`unknown command "${name}" (try: faceprint --help)`);
+    const guess = closestName(name, Object.keys(COMMANDS));
+    warn(
+      `unknown command "${name}"` + (guess ? ` (did you mean ${guess}?)` : "") +
+        " (try: faceprint --help)",
+    );
     return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

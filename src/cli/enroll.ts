@@ -2,7 +2,7 @@
  * `faceprint enroll`: adds the largest face of each image to a gallery, per person, skipping images
  * already enrolled (by sha256). The gallery is saved after each person, under its lock, atomically.
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { chooseEmbedder } from "./stamped_embedder.ts";
 import {
   addRecords,
@@ -171,15 +171,11 @@ function enrollOutcome(
 
 /** Runs `faceprint enroll`; returns the exit code. */
 export async function enrollCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...FACE_FLAGS,
-      gallery: { type: "string" },
-      name: { type: "string" },
-      format: { type: "string", short: "f" },
-    },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    gallery: { type: "string" },
+    name: { type: "string" },
+    format: { type: "string", short: "f" },
   });
   const galleryPath = values.gallery;
   if (!galleryPath) throw new UsageError("--gallery G is required");

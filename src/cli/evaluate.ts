@@ -2,7 +2,7 @@
  * `faceprint evaluate`: the tutorial's experiment on train/val folders (enrol, train, classify,
  * report), or verification on a pairs list (k-fold accuracy, ROC AUC, EER, TAR@FAR).
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { predictSvm, trainSvm } from "../classify/mod.ts";
 import {
   classificationReport,
@@ -340,19 +340,15 @@ async function evaluatePairs(
 
 /** Runs `faceprint evaluate`; returns the exit code. */
 export async function evaluateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...FACE_FLAGS,
-      json: { type: "boolean" },
-      pairs: { type: "string" },
-      root: { type: "string" },
-      pick: { type: "string" },
-      "min-probability": { type: "string" },
-      "max-distance": { type: "string" },
-      threshold: { type: "string" },
-    },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    json: { type: "boolean" },
+    pairs: { type: "string" },
+    root: { type: "string" },
+    pick: { type: "string" },
+    "min-probability": { type: "string" },
+    "max-distance": { type: "string" },
+    threshold: { type: "string" },
   });
   const options = parseFaceOptions(values);
   const json = values.json ?? false;

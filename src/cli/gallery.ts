@@ -1,5 +1,5 @@
 /** `faceprint gallery list|remove`: look into and edit a gallery without any model loaded. */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import {
   type EmbedderStamp,
   type Gallery,
@@ -75,17 +75,13 @@ export async function openGallery(path: string): Promise<Gallery> {
 
 /** Runs `faceprint gallery ...`; returns the exit code. */
 export async function galleryCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      gallery: { type: "string" },
-      file: { type: "string" },
-      format: { type: "string", short: "f" },
-      out: { type: "string" },
-      "drop-missing": { type: "boolean" },
-      ...FACE_FLAGS,
-    },
+  const { values, positionals } = parseFlags(argv, {
+    gallery: { type: "string" },
+    file: { type: "string" },
+    format: { type: "string", short: "f" },
+    out: { type: "string" },
+    "drop-missing": { type: "boolean" },
+    ...FACE_FLAGS,
   });
   const [action, ...rest] = positionals;
   const path = values.gallery;

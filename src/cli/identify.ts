@@ -1,5 +1,5 @@
 /** `faceprint identify`: who is each face in each image, with a probability, or `unknown`. */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { chooseEmbedder } from "./stamped_embedder.ts";
 import { readGallery } from "../gallery/mod.ts";
 import { drawAnnotations } from "../image/annotate.ts";
@@ -77,18 +77,14 @@ const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 
 /** Runs `faceprint identify`; returns the exit code. */
 export async function identifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...FACE_FLAGS,
-      model: { type: "string" },
-      gallery: { type: "string" },
-      "min-probability": { type: "string" },
-      "max-distance": { type: "string" },
-      annotate: { type: "string" },
-      format: { type: "string", short: "f" },
-    },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    model: { type: "string" },
+    gallery: { type: "string" },
+    "min-probability": { type: "string" },
+    "max-distance": { type: "string" },
+    annotate: { type: "string" },
+    format: { type: "string", short: "f" },
   });
   if (!values.model) throw new UsageError("--model MODEL.json is required");
   if (positionals.length === 0) {

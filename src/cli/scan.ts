@@ -2,7 +2,7 @@
  * The loop behind `detect` and `embed`: every input image through the pipeline, one record per
  * image on stdout, failures as error records plus a line on stderr, aligned crops on request.
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { encodePng } from "../image/encode_png.ts";
 import type { AnalyzedImage } from "../pipeline/analyze.ts";
 import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
@@ -44,15 +44,11 @@ async function writeCrops(dir: string, file: string, result: AnalyzedImage, used
 
 /** Runs `detect` (embed = false) or `embed` on argv; returns the exit code. */
 export async function runScan(argv: string[], embed: boolean): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...FACE_FLAGS,
-      format: { type: "string", short: "f" },
-      pick: { type: "string" },
-      crops: { type: "string" },
-    },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    format: { type: "string", short: "f" },
+    pick: { type: "string" },
+    crops: { type: "string" },
   });
   if (positionals.length === 0) {
     throw new UsageError("no input: give image files, directories or -");

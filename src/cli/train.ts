@@ -1,5 +1,5 @@
 /** `faceprint train`: a linear SVM with probabilities on a gallery's embeddings. */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { serializeModel, trainSvm } from "../classify/mod.ts";
 import { writeFileAtomic } from "../gallery/mod.ts";
 import { DEFAULT_SVM_C } from "../identify/defaults.ts";
@@ -29,10 +29,10 @@ Example:
 
 /** Runs `faceprint train`; returns the exit code. */
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { gallery: { type: "string" }, out: { type: "string" }, c: { type: "string" } },
+  const { values, positionals } = parseFlags(argv, {
+    gallery: { type: "string" },
+    out: { type: "string" },
+    c: { type: "string" },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.gallery) throw new UsageError("--gallery G is required");

@@ -1,5 +1,5 @@
 /** `faceprint verify A B`: is the face in A the same person as the face in B? */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { euclidean } from "../identify/open_set.ts";
 import { embedPickedFace } from "../pipeline/analyze.ts";
 import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
@@ -36,10 +36,10 @@ Example:
 
 /** Runs `faceprint verify`; returns 0 (same), 1 (different) or 2 (error). */
 export async function verifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...FACE_FLAGS, threshold: { type: "string" }, pick: { type: "string" } },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    threshold: { type: "string" },
+    pick: { type: "string" },
   });
   if (positionals.length !== 2) throw new UsageError("verify takes exactly two images: A B");
   const options = parseFaceOptions(values);
