@@ -10,6 +10,8 @@ import { EVALUATE_HELP, evaluateCommand } from "./cli/evaluate.ts";
 import { EXIT } from "./cli/errors.ts";
 import { warn } from "./cli/log.ts";
 import { closestName } from "./cli/args.ts";
+import { handleInterrupts } from "./cli/interrupt.ts";
+import { out, stdoutClosed } from "./cli/output.ts";
 import { versionText } from "./version.ts";
 
 const HELP = `faceprint — find faces, embed them, and tell who is who. Offline, one binary.
@@ -31,7 +33,8 @@ Run 'faceprint COMMAND --help' for a command's options and an example.
   --help                this text
 
 Output is data on stdout (JSON Lines, JSON or CSV); messages go to stderr.
-Exit codes: 0 success, 1 some inputs failed (every good result still printed), 2 usage error.
+Exit codes: 0 success, 1 some inputs failed (every good result still printed), 2 usage error,
+130 stopped by Ctrl-C (stderr says what was saved), 141 stdout closed early (e.g. by head).
 
 Example:
   faceprint detect group.jpg`;
@@ -53,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function print(text: string): void {
-  console.log(text);
+  out(text + "\n");
 }
 
 /** Runs faceprint with `args` and returns the exit code. */
@@ -84,9 +87,12 @@ export async function main(args: string[]): Promise<number> {
     print(command.help);
     return EXIT.ok;
   }
+  handleInterrupts();
   try {
-    return await command.run(rest);
+    const code = await command.run(rest);
+    return stdoutClosed() ? EXIT.pipe : code;
   } catch (e) {
+    if (stdoutClosed()) return EXIT.pipe;
     // Usage errors, parseArgs errors and fatal set-up failures (models, gallery) end here.
     warn(`${name}: ${(e as Error).message}`);
     return EXIT.usage;

@@ -31,6 +31,7 @@ import {
 import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { milestone, progress, warn } from "./log.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
+import { reportSaved, whileSaving } from "./interrupt.ts";
 
 /** Help for `faceprint enroll`. */
 export const ENROLL_HELP = `Usage: faceprint enroll DATASET_DIR --gallery G [options]
@@ -223,29 +224,45 @@ async function enrollAll(
   );
   const outcomes = embedItems(items, known, analyzer, options);
   const total = items.length;
-  let done = 0, failed = 0;
+  let done = 0, failed = 0, savedPeople = 0, addedFaces = 0;
+  reportSaved(() => `nothing was added to ${galleryPath} yet`);
   for (const [person, inputs] of people) {
     progress(done, total, person);
-    const records: GalleryRecord[] = [];
+    const enrolled = new Map<GalleryRecord, EnrollRecord>();
     const lines: EnrollRecord[] = [];
     for (let i = 0; i < inputs.length; i++) {
       const { value: outcome } = await outcomes.next();
       const { line, record } = enrollOutcome(outcome as Outcome<EnrollItem, EnrollStep>);
       lines.push(line);
-      if (record) records.push(record);
+      if (record) enrolled.set(record, line);
     }
-    if (records.length) {
-      await withGalleryLock(galleryPath, async () => {
-        const current = await readGallery(galleryPath, stamp);
-        await writeGallery(galleryPath, addRecords(current, records).gallery);
-      }, { warn });
+    if (enrolled.size) {
+      const { skipped } = await whileSaving(() =>
+        withGalleryLock(galleryPath, async () => {
+          const current = await readGallery(galleryPath, stamp);
+          const result = addRecords(current, [...enrolled.keys()]);
+          await writeGallery(galleryPath, result.gallery);
+          return result;
+        }, { warn })
+      );
+      // Another run added these images since this one started: report what this run added.
+      for (const record of skipped) {
+        enrolled.get(record)!.status = "already-enrolled";
+        enrolled.delete(record);
+      }
     }
+    savedPeople++;
+    addedFaces += enrolled.size;
+    reportSaved(() =>
+      `${galleryPath} is saved with the first ${savedPeople} of ${people.size} people of this ` +
+      `run (${addedFaces} faces added); run the same command again to enrol the rest`
+    );
     for (const line of lines) writer.write(line);
     failed += lines.filter((l) => l.status === "error" || l.status === "no-face").length;
     done += inputs.length;
     const skipped = lines.filter((l) => l.status === "already-enrolled").length;
     milestone(
-      `>loaded ${records.length} examples for class: ${person}` +
+      `>loaded ${enrolled.size} examples for class: ${person}` +
         (skipped ? ` (${skipped} already enrolled)` : ""),
     );
   }

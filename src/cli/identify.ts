@@ -20,7 +20,8 @@ import {
 import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { progress, warn } from "./log.ts";
 import { readModelFile } from "./models_file.ts";
-import { createWriter, type Format, parseFormat } from "./output.ts";
+import { createWriter, type Format, parseFormat, stdoutClosed } from "./output.ts";
+import { reportSaved } from "./interrupt.ts";
 import { roundBox } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
 
@@ -152,6 +153,7 @@ async function identifyAll(
       }),
   );
   for await (const outcome of results) {
+    if (stdoutClosed() && values.annotate === undefined) break;
     const { item: input, index: n } = outcome;
     progress(n, inputs.length, input.path);
     try {
@@ -181,6 +183,7 @@ async function identifyAll(
         );
         const name = uniqueName(outputStem(input.path), usedNames);
         await Deno.writeFile(`${values.annotate}/${name}.png`, encodePng(annotated));
+        reportSaved(() => `${usedNames.size} annotated images written to ${values.annotate}`);
       }
       writer.write({ file: input.path, width: result.width, height: result.height, faces });
     } catch (e) {

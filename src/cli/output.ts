@@ -31,11 +31,27 @@ export function parseFormat(text: string | undefined): Format {
 }
 
 const encoder = new TextEncoder();
+let closed = false;
 
-function out(text: string): void {
+/**
+ * Writes `text` to stdout. When the reader has gone (`| head -3`), the rest of the output is
+ * dropped quietly and {@link stdoutClosed} turns true; the command decides whether to go on.
+ */
+export function out(text: string): void {
+  if (closed) return;
   const bytes = encoder.encode(text);
   let written = 0;
-  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  try {
+    while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+    closed = true;
+  }
+}
+
+/** Whether stdout's reader has gone: nothing more will be printed. */
+export function stdoutClosed(): boolean {
+  return closed;
 }
 
 function csvField(value: string | number): string {

@@ -9,7 +9,8 @@ import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import { expandInputs, readInput } from "./inputs.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, imageOptions, parseFaceOptions, parsePick } from "./face_options.ts";
-import { createWriter, type CsvShape, parseFormat } from "./output.ts";
+import { createWriter, type CsvShape, parseFormat, stdoutClosed } from "./output.ts";
+import { reportSaved } from "./interrupt.ts";
 import { faceRecord, type ImageRecord } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
 import { progress, warn } from "./log.ts";
@@ -78,12 +79,17 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
         }),
     );
     for await (const outcome of results) {
+      // Nobody reads the output any more and no files are being written: stop.
+      if (stdoutClosed() && crops === undefined) break;
       const { item: input, index: n } = outcome;
       progress(n, inputs.length, input.path);
       try {
         if (!outcome.ok) throw outcome.error;
         const result = outcome.value;
-        if (crops !== undefined) await writeCrops(crops, input.path, result, used);
+        if (crops !== undefined) {
+          await writeCrops(crops, input.path, result, used);
+          reportSaved(() => `${used.size} face crops written to ${crops}`);
+        }
         const record: ImageRecord = {
           file: input.path,
           width: result.width,
