@@ -32,6 +32,7 @@ import { expandInputs, type Input, readInput } from "./inputs.ts";
 import { milestone, progress, warn } from "./log.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
 import { reportSaved, whileSaving } from "./interrupt.ts";
+import { expectKind } from "./file_kind.ts";
 
 /** Help for `faceprint enroll`. */
 export const ENROLL_HELP = `Usage: faceprint enroll DATASET_DIR --gallery G [options]
@@ -82,6 +83,12 @@ async function collectPeople(
     throw new UsageError("give one DATASET_DIR (one folder per person), or --name NAME IMAGE...");
   }
   const root = positionals[0].replace(/(.)[\\/]+$/, "$1");
+  if ((await Deno.stat(root).catch(() => null))?.isFile) {
+    throw new UsageError(
+      `${root} is a file, not a folder of people: to enrol images of one person, run ` +
+        "'faceprint enroll --name NAME IMAGE... --gallery G'",
+    );
+  }
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(root));
@@ -185,6 +192,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   }
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
+  await expectKind(galleryPath, "gallery");
   const people = await collectPeople(positionals, values.name);
 
   const total = [...people.values()].reduce((n, inputs) => n + inputs.length, 0);

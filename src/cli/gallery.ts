@@ -15,6 +15,7 @@ import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions } from "./face_options.ts";
 import { reembedGallery } from "./gallery_reembed.ts";
 import { warn } from "./log.ts";
+import { expectKind } from "./file_kind.ts";
 import { createWriter, parseFormat } from "./output.ts";
 
 /** Help for `faceprint gallery`. */
@@ -86,6 +87,7 @@ export async function galleryCommand(argv: string[]): Promise<number> {
   const [action, ...rest] = positionals;
   const path = values.gallery;
   if (!path) throw new UsageError("--gallery G is required");
+  await expectKind(path, "gallery");
   if (action === "list") {
     if (rest.length) throw new UsageError(`gallery list takes no arguments, got "${rest[0]}"`);
     const writer = createWriter(parseFormat(values.format), {

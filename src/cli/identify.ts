@@ -22,6 +22,7 @@ import { progress, warn } from "./log.ts";
 import { readModelFile } from "./models_file.ts";
 import { createWriter, type Format, parseFormat, stdoutClosed } from "./output.ts";
 import { reportSaved } from "./interrupt.ts";
+import { checkModelPeople, expectKind } from "./file_kind.ts";
 import { roundBox } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
 
@@ -93,6 +94,8 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   }
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
+  await expectKind(values.model, "model");
+  if (values.gallery) await expectKind(values.gallery, "gallery");
   const inputs = await Array.fromAsync(expandInputs(positionals));
   const analyzer = await createAnalyzer(
     {
@@ -124,10 +127,15 @@ async function identifyAll(
   if (values.gallery) {
     const stamp = { embedder: embedder.name, embedderHash: embedder.hash, dim: embedder.size };
     const gallery = await readGallery(values.gallery, stamp);
+    if (gallery.records.length === 0) {
+      throw new UsageError(`${values.gallery}: the gallery is empty or missing`);
+    }
     enrolled = new Map();
     for (const r of gallery.records) {
       enrolled.set(r.person, [...(enrolled.get(r.person) ?? []), r.embedding]);
     }
+    const people = new Set(enrolled.keys());
+    for (const w of checkModelPeople(values.model!, model.classes, values.gallery, people)) warn(w);
   } else {
     warn("no --gallery: unknown faces are decided by probability alone");
   }

@@ -6,6 +6,7 @@ import { DEFAULT_SVM_C } from "../identify/defaults.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { openGallery } from "./gallery.ts";
 import { info } from "./log.ts";
+import { expectKind, fileKind } from "./file_kind.ts";
 
 /** Help for `faceprint train`. */
 export const TRAIN_HELP = `Usage: faceprint train --gallery G --out MODEL.json [--c C]
@@ -42,6 +43,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--c expects a positive number, got "${values.c}"`);
   }
 
+  await expectKind(values.gallery, "gallery");
+  if (await fileKind(values.out) === "gallery") {
+    throw new UsageError(`${values.out} is a gallery: --out would overwrite it; name a new file`);
+  }
   const gallery = await openGallery(values.gallery);
   if (gallery.records.length === 0) {
     throw new UsageError(`${values.gallery}: the gallery is empty or missing`);
