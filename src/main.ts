@@ -29,6 +29,7 @@ Commands:
   evaluate DIR          train/val accuracy, or verification metrics on a pairs list
 
 Run 'faceprint COMMAND --help' for a command's options and an example.
+  --cwd DIR             (before COMMAND) read and write paths from DIR, not from here
   --version             version and the embedded models with their sha256
   --help                this text
 
@@ -61,6 +62,16 @@ function print(text: string): void {
 
 /** Runs faceprint with `args` and returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "--cwd") {
+    // `deno task faceprint` passes the directory it was run from (INIT_CWD): paths start there.
+    try {
+      Deno.chdir(args[1]);
+    } catch (e) {
+      warn(`--cwd ${args[1] ?? ""}: ${(e as Error).message}`);
+      return EXIT.usage;
+    }
+    args = args.slice(2);
+  }
   const [name, ...rest] = args;
   if (name === undefined) {
     console.error(HELP);
