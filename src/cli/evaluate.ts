@@ -41,10 +41,11 @@ import {
 } from "./face_options.ts";
 import { expandInputs, readInput } from "./inputs.ts";
 import { info, milestone, progress, warn } from "./log.ts";
+import { createWriter, type Format, FORMATS, out } from "./output.ts";
 
 /** Help for `faceprint evaluate`. */
-export const EVALUATE_HELP = `Usage: faceprint evaluate DATASET_DIR [--json] [options]
-       faceprint evaluate --pairs PAIRS --root DIR [--json] [options]
+export const EVALUATE_HELP = `Usage: faceprint evaluate DATASET_DIR [--format F] [options]
+       faceprint evaluate --pairs PAIRS --root DIR [--format F] [options]
 
 With DATASET_DIR holding train/<person>/ and val/<person>/ (one folder per person): embeds the
 largest face of every image, trains the SVM on train, classifies val and prints
@@ -61,7 +62,11 @@ ROC AUC, equal error rate, and TAR at FAR 1e-3 and 1e-2. A pair whose image has 
 as "different". Use it to calibrate 'verify --threshold' on your own photos.
 
 Options:
-  --json                print the numbers as one JSON object (with --pairs: also failed pairs)
+  -f, --format F        text (default: the report), json or jsonl (the numbers as one JSON
+                        object; with --pairs also the failed pairs), csv (one row per val face:
+                        file,person,predicted,answer,reason; with --pairs one per pair:
+                        a,b,same,distance,fold,predictedSame; the summary goes to stderr)
+  --json                the same as --format json
   --pairs PAIRS         the pairs list
   --root DIR            folder the pairs' image paths are relative to
   --pick P              which face per image: largest (default for folders), center (default for
@@ -77,6 +82,21 @@ Exit codes: 0 done, 1 done but some images could not be read or had no face, 2 u
 Examples:
   faceprint evaluate data/            # data/train/<person>/, data/val/<person>/
   faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json`;
+
+/** evaluate's outputs: the text report (default), or records in one of the usual formats. */
+type ReportFormat = "text" | Format;
+
+/** `--format` (or the older `--json`) → the report format. */
+function reportFormat(text: string | undefined, json: boolean): ReportFormat {
+  if (json && text !== undefined && text !== "json") {
+    throw new UsageError(`--json and --format ${text} conflict`);
+  }
+  if (text === undefined) return json ? "json" : "text";
+  if (text !== "text" && !(FORMATS as readonly string[]).includes(text)) {
+    throw new UsageError(`--format expects one of text, ${FORMATS.join(", ")}, got "${text}"`);
+  }
+  return text as ReportFormat;
+}
 
 /** Each file's picked face (or failure), several images at once, in file order. */
 type EmbedStream = AsyncGenerator<Outcome<string, PickedFace | null>>;
@@ -144,7 +164,7 @@ async function evaluateFolders(
   options: FaceOptions,
   pick: Pick,
   values: Record<string, string | boolean | undefined>,
-  json: boolean,
+  report: ReportFormat,
 ): Promise<number> {
   const train = await personFolders(`${root}/train`);
   const val = await personFolders(`${root}/val`);
@@ -157,7 +177,7 @@ async function evaluateFolders(
   try {
     const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
     const stream = embedStream(files, analyzer, options, pick);
-    return await classifyFolders(stream, train, val, rule, json);
+    return await classifyFolders(stream, train, val, rule, report);
   } finally {
     analyzer.close();
   }
@@ -169,7 +189,7 @@ async function classifyFolders(
   train: Map<string, string[]>,
   val: Map<string, string[]>,
   rule: OpenSetRule,
-  json: boolean,
+  format: ReportFormat,
 ): Promise<number> {
   const vectors: Float32Array[] = [], labels: string[] = [];
   let failed = 0;
@@ -182,15 +202,16 @@ async function classifyFolders(
   const model = trainSvm(vectors, labels, { C: DEFAULT_SVM_C });
   const enrolled = new Map<string, Float32Array[]>();
   vectors.forEach((v, i) => enrolled.set(labels[i], [...(enrolled.get(labels[i]) ?? []), v]));
-  const outcomes: ValOutcome[] = [];
+  const outcomes: (ValOutcome & { file: string })[] = [];
   const noFace: string[] = [];
   for (const [person, files] of val) {
     const { embeddings, failures } = await embedFiles(stream, files);
     failed += failures.size;
     noFace.push(...failures.keys());
-    for (const e of embeddings.values()) {
+    for (const [file, e] of embeddings) {
       const id = identify(model, e, rule, enrolled);
       outcomes.push({
+        file,
         truth: person,
         predicted: predictSvm(model, e).label,
         answer: id.name,
@@ -200,28 +221,38 @@ async function classifyFolders(
     milestone(`>loaded ${embeddings.size} examples for class: ${person} (val)`);
   }
   const report = classificationReport(outcomes, model.classes);
-  if (json) {
-    console.log(JSON.stringify({
+  const summary = [
+    `Accuracy: train=${pct(model.training.accuracy)}, test=${pct(report.testAccuracy)}`,
+    `Open set (min probability ${rule.minProbability}, max distance ${rule.maxDistance}): ` +
+    `${report.unknown.total} of ${outcomes.length} val faces unknown ` +
+    `(${report.unknown.byProbability} by probability, ${report.unknown.byDistance} by distance); ` +
+    `open-set accuracy=${pct(report.openSetAccuracy)}`,
+    ...(failed ? [`Images skipped (unreadable or no face): ${failed}`] : []),
+  ];
+  if (format === "text") {
+    out([...summary, "", formatReport(report)].join("\n") + "\n");
+  } else if (format === "csv") {
+    for (const line of summary) info(line);
+    const writer = createWriter("csv", {
+      header: ["file", "person", "predicted", "answer", "reason"],
+      rows: (
+        o: ValOutcome & { file: string },
+      ) => [[o.file, o.truth, o.predicted, o.answer, o.reason]],
+      errorColumn: false,
+    });
+    for (const o of outcomes) writer.write(o);
+    writer.close();
+  } else {
+    const writer = createWriter(format, { header: [], rows: () => [] });
+    writer.write({
       trainAccuracy: model.training.accuracy,
       trainFaces: vectors.length,
       valFaces: outcomes.length,
       imagesWithoutFace: failed,
       rule,
       ...report,
-    }));
-  } else {
-    console.log(
-      `Accuracy: train=${pct(model.training.accuracy)}, test=${pct(report.testAccuracy)}`,
-    );
-    console.log(
-      `Open set (min probability ${rule.minProbability}, max distance ${rule.maxDistance}): ` +
-        `${report.unknown.total} of ${outcomes.length} val faces unknown ` +
-        `(${report.unknown.byProbability} by probability, ${report.unknown.byDistance} by distance); ` +
-        `open-set accuracy=${pct(report.openSetAccuracy)}`,
-    );
-    if (failed) console.log(`Images skipped (unreadable or no face): ${failed}`);
-    console.log("");
-    console.log(formatReport(report));
+    });
+    writer.close();
   }
   return failed ? EXIT.partial : EXIT.ok;
 }
@@ -248,7 +279,7 @@ async function evaluatePairs(
   options: FaceOptions,
   pick: Pick,
   thresholdText: string | undefined,
-  json: boolean,
+  format: ReportFormat,
 ): Promise<number> {
   let text: string;
   try {
@@ -303,7 +334,26 @@ async function evaluatePairs(
     tarAtFar1e3: tarAtFar(scored, 1e-3).tar,
     tarAtFar1e2: tarAtFar(scored, 1e-2).tar,
   };
-  if (json) {
+  if (format === "csv") {
+    const writer = createWriter("csv", {
+      header: ["a", "b", "same", "distance", "fold", "predictedSame"],
+      rows: (p: (typeof scored)[number]) => [[
+        p.a,
+        p.b,
+        p.same,
+        Number.isFinite(p.distance) ? p.distance : null,
+        p.fold,
+        p.distance <= threshold,
+      ]],
+      errorColumn: false,
+    });
+    for (const p of scored) writer.write(p);
+    writer.close();
+    info(
+      `k-fold accuracy ${pct(kfold.mean)}, ROC AUC ${results.rocAuc.toFixed(4)}, ` +
+        `predictedSame at threshold ${threshold.toFixed(4)}`,
+    );
+  } else if (format !== "text") {
     const failedPairs = scored
       .filter((p) => (p.distance <= threshold) !== p.same)
       .map((p) => ({
@@ -312,28 +362,30 @@ async function evaluatePairs(
         same: p.same,
         distance: Number.isFinite(p.distance) ? p.distance : null,
       }));
-    console.log(
-      JSON.stringify({ ...results, failedPairs, failedImages: Object.fromEntries(failures) }),
-    );
+    const writer = createWriter(format, { header: [], rows: () => [] });
+    writer.write({ ...results, failedPairs, failedImages: Object.fromEntries(failures) });
+    writer.close();
   } else {
-    console.log(
+    const lines: string[] = [];
+    lines.push(
       `Pairs: ${results.pairs} (${results.pairsWithoutFace} with an image without a face)`,
     );
-    console.log(
+    lines.push(
       results.folds
         ? `${results.folds}-fold accuracy: ${pct(kfold.mean)} ± ${pct(kfold.std)}`
         : "k-fold accuracy: n/a (the pairs form one fold)",
     );
-    console.log(
+    lines.push(
       calibrated === null
         ? `Accuracy at threshold: n/a (${embedder} has no calibrated threshold; give --threshold)`
         : `Accuracy at threshold ${calibrated}: ${pct(accuracyAt(scored, calibrated))}`,
     );
-    console.log(`Best threshold: ${best.threshold.toFixed(4)} (accuracy ${pct(best.accuracy)})`);
-    console.log(`ROC AUC: ${results.rocAuc.toFixed(4)}   EER: ${pct(results.equalErrorRate)}%`);
-    console.log(
+    lines.push(`Best threshold: ${best.threshold.toFixed(4)} (accuracy ${pct(best.accuracy)})`);
+    lines.push(`ROC AUC: ${results.rocAuc.toFixed(4)}   EER: ${pct(results.equalErrorRate)}%`);
+    lines.push(
       `TAR@FAR=1e-3: ${pct(results.tarAtFar1e3)}   TAR@FAR=1e-2: ${pct(results.tarAtFar1e2)}`,
     );
+    out(lines.join("\n") + "\n");
   }
   return failures.size ? EXIT.partial : EXIT.ok;
 }
@@ -343,6 +395,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     ...FACE_FLAGS,
     json: { type: "boolean" },
+    format: { type: "string", short: "f" },
     pairs: { type: "string" },
     root: { type: "string" },
     pick: { type: "string" },
@@ -351,16 +404,16 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     threshold: { type: "string" },
   });
   const options = parseFaceOptions(values);
-  const json = values.json ?? false;
+  const report = reportFormat(values.format, values.json ?? false);
   if (values.pairs !== undefined) {
     if (positionals.length) throw new UsageError("--pairs takes no DATASET_DIR");
     if (!values.root) throw new UsageError("--pairs needs --root DIR");
     const pick = parsePick(values.pick, "center");
-    return await evaluatePairs(values.pairs, values.root, options, pick, values.threshold, json);
+    return await evaluatePairs(values.pairs, values.root, options, pick, values.threshold, report);
   }
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
   }
   const pick = parsePick(values.pick, "largest");
-  return await evaluateFolders(positionals[0], options, pick, values, json);
+  return await evaluateFolders(positionals[0], options, pick, values, report);
 }

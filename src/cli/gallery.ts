@@ -5,6 +5,7 @@ import {
   type Gallery,
   GalleryError,
   listPeople,
+  type PersonSummary,
   readGallery,
   removeFile,
   removePerson,
@@ -20,11 +21,12 @@ import { createWriter, parseFormat } from "./output.ts";
 
 /** Help for `faceprint gallery`. */
 export const GALLERY_HELP = `Usage: faceprint gallery list --gallery G [--format F]
-       faceprint gallery remove PERSON --gallery G
-       faceprint gallery remove --file PATH --gallery G
+       faceprint gallery remove PERSON --gallery G [--format F]
+       faceprint gallery remove --file PATH --gallery G [--format F]
        faceprint gallery reembed --gallery G [--embedder E] [--out NEW.jsonl] [--drop-missing]
 
-list     one JSON object per person: {"person","count","files"} (csv: person,count)
+list     one JSON object per person: {"person","count","files"} (csv: person,count,file, one
+         row per enrolled file)
 remove   deletes every face of PERSON, or the faces enrolled from PATH (matched by the path as
          enrolled, or by the file's content when PATH exists). Prints {"removed":N}.
 
@@ -91,14 +93,16 @@ export async function galleryCommand(argv: string[]): Promise<number> {
   if (action === "list") {
     if (rest.length) throw new UsageError(`gallery list takes no arguments, got "${rest[0]}"`);
     const writer = createWriter(parseFormat(values.format), {
-      header: ["person", "count"],
-      rows: (r: { person: string; count: number }) => [[r.person, r.count]],
+      header: ["person", "count", "file"],
+      rows: (r: PersonSummary) => r.files.map((file) => [r.person, r.count, file]),
+      errorColumn: false,
     });
     for (const p of listPeople(await openGallery(path))) writer.write(p);
     writer.close();
     return EXIT.ok;
   }
   if (action === "remove") {
+    const format = parseFormat(values.format);
     if ((rest.length === 1) === (values.file !== undefined)) {
       throw new UsageError("gallery remove takes one PERSON or --file PATH");
     }
@@ -110,7 +114,13 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       if (result.removed.length) await writeGallery(path, result.gallery);
       return result.removed.length;
     }, { warn });
-    console.log(JSON.stringify({ removed }));
+    const writer = createWriter(format, {
+      header: ["removed"],
+      rows: (r: { removed: number }) => [[r.removed]],
+      errorColumn: false,
+    });
+    writer.write({ removed });
+    writer.close();
     if (!removed) warn(`nothing matched ${values.file ?? rest[0]} in ${path}`);
     return removed ? EXIT.ok : EXIT.partial;
   }

@@ -46,7 +46,8 @@ Options:
   --max-distance D      default: the embedder's calibrated threshold (faceprint --version)
   --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name (93%)"
                         (green), or "unknown" (red)
-  -f, --format F        jsonl (default), json, csv (file,name,probability,x,y,width,height,error)
+  -f, --format F        jsonl (default), json, csv (one row per face, one for an image without
+                        faces; columns in the README)
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 all images read, 1 some images failed (their errors are in the output), 2 usage
@@ -142,11 +143,19 @@ async function identifyAll(
   if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
 
   const writer = createWriter<IdentifyRecord>(format, {
-    header: ["file", "name", "probability", "x", "y", "width", "height"],
-    rows: (r) =>
-      (r.faces ?? []).map((
-        f,
-      ) => [r.file, f.name, f.probability, f.box.x, f.box.y, f.box.width, f.box.height]),
+    header: [
+      ...["file", "image_width", "image_height", "faces", "face", "name", "probability"],
+      ...["candidate", "distance", "reason", "x", "y", "width", "height", "score"],
+    ],
+    rows: (r) => {
+      const image = [r.file, r.width, r.height, r.faces?.length];
+      if (!r.faces?.length) return [image];
+      return r.faces.map((f, i) => [
+        ...image,
+        ...[i, f.name, f.probability, f.candidate, f.distance, f.reason],
+        ...[f.box.x, f.box.y, f.box.width, f.box.height, f.score],
+      ]);
+    },
   });
   const usedNames = new Set<string>();
   let failed = 0;

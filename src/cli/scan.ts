@@ -11,26 +11,26 @@ import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, imageOptions, parseFaceOptions, parsePick } from "./face_options.ts";
 import { createWriter, type CsvShape, parseFormat, stdoutClosed } from "./output.ts";
 import { reportSaved } from "./interrupt.ts";
-import { faceRecord, type ImageRecord } from "./records.ts";
+import {
+  FACE_COLUMNS,
+  faceColumns,
+  faceRecord,
+  IMAGE_COLUMNS,
+  type ImageRecord,
+} from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
 import { progress, warn } from "./log.ts";
 
+/** CSV columns of `detect` / `embed`: the image, then one face per row (blank for none). */
 function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
-  const header = ["file", "face", "x", "y", "width", "height", "score"];
-  if (embed) { for (let i = 0; i < dim; i++) header.push(`e${i}`); }
+  const embedding = embed ? Array.from({ length: dim }, (_, i) => `e${i}`) : [];
   return {
-    header,
-    rows: (r) =>
-      (r.faces ?? []).map((f, i) => [
-        r.file,
-        i,
-        f.box.x,
-        f.box.y,
-        f.box.width,
-        f.box.height,
-        f.score,
-        ...(f.embedding ?? []),
-      ]),
+    header: [...IMAGE_COLUMNS, ...FACE_COLUMNS, ...embedding],
+    rows: (r) => {
+      const image = [r.file, r.width, r.height, r.faces?.length, r.detected ?? r.faces?.length];
+      if (!r.faces?.length) return [image];
+      return r.faces.map((f, i) => [...image, ...faceColumns(f, i), ...(f.embedding ?? [])]);
+    },
   };
 }
 

@@ -6,10 +6,11 @@ import { DEFAULT_SVM_C } from "../identify/defaults.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { openGallery } from "./gallery.ts";
 import { info } from "./log.ts";
+import { createWriter, parseFormat } from "./output.ts";
 import { expectKind, fileKind } from "./file_kind.ts";
 
 /** Help for `faceprint train`. */
-export const TRAIN_HELP = `Usage: faceprint train --gallery G --out MODEL.json [--c C]
+export const TRAIN_HELP = `Usage: faceprint train --gallery G --out MODEL.json [--c C] [--format F]
 
 Trains a multi-class linear SVM (one-vs-one, as scikit-learn's SVC(kernel='linear',
 probability=True) with C = 10, Platt scaling with 5-fold cross-validation, seeded: the same gallery gives the
@@ -20,6 +21,8 @@ embedder's hash. Prints the training accuracy on stderr and a JSON summary on st
 Options:
   --gallery G           the gallery (from 'faceprint enroll'); needs at least 2 people
   --out MODEL.json      where to write the model
+  -f, --format F        jsonl (default), json, csv (model,person,personFaces,faces,
+                        trainAccuracy: one row per person)
   --c C                 SVM regularisation C (default ${DEFAULT_SVM_C}; scikit-learn's default 1 underfits
                         face embeddings, see README)
 
@@ -28,16 +31,26 @@ Exit codes: 0 trained, 2 usage error, unreadable gallery, or fewer than 2 people
 Example:
   faceprint train --gallery people.jsonl --out people.svm.json`;
 
+/** What `train` prints. */
+interface TrainRecord {
+  model: string;
+  classes: string[];
+  faces: number;
+  trainAccuracy: number;
+}
+
 /** Runs `faceprint train`; returns the exit code. */
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     gallery: { type: "string" },
     out: { type: "string" },
     c: { type: "string" },
+    format: { type: "string", short: "f" },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.gallery) throw new UsageError("--gallery G is required");
   if (!values.out) throw new UsageError("--out MODEL.json is required");
+  const format = parseFormat(values.format);
   const C = values.c === undefined ? DEFAULT_SVM_C : Number(values.c);
   if (!(C > 0) || !Number.isFinite(C)) {
     throw new UsageError(`--c expects a positive number, got "${values.c}"`);
@@ -64,11 +77,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
       accuracy.toFixed(3)
     } (${gallery.records.length} faces, ${model.classes.length} people) → ${values.out}`,
   );
-  console.log(JSON.stringify({
+  const writer = createWriter(format, {
+    header: ["model", "person", "personFaces", "faces", "trainAccuracy"],
+    rows: (r: TrainRecord) =>
+      r.classes.map((c, i) => [r.model, c, model.training.perClass[i], r.faces, r.trainAccuracy]),
+    errorColumn: false,
+  });
+  writer.write({
     model: values.out,
     classes: model.classes,
     faces: gallery.records.length,
     trainAccuracy: model.training.accuracy,
-  }));
+  });
+  writer.close();
   return EXIT.ok;
 }
