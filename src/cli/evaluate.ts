@@ -243,16 +243,16 @@ async function classifyFolders(
     for (const o of outcomes) writer.write(o);
     writer.close();
   } else {
-    const writer = createWriter(format, { header: [], rows: () => [] });
-    writer.write({
-      trainAccuracy: model.training.accuracy,
-      trainFaces: vectors.length,
-      valFaces: outcomes.length,
-      imagesWithoutFace: failed,
-      rule,
-      ...report,
-    });
-    writer.close();
+    out(
+      JSON.stringify({
+        trainAccuracy: model.training.accuracy,
+        trainFaces: vectors.length,
+        valFaces: outcomes.length,
+        imagesWithoutFace: failed,
+        rule,
+        ...report,
+      }) + "\n",
+    );
   }
   return failed ? EXIT.partial : EXIT.ok;
 }
@@ -362,9 +362,10 @@ async function evaluatePairs(
         same: p.same,
         distance: Number.isFinite(p.distance) ? p.distance : null,
       }));
-    const writer = createWriter(format, { header: [], rows: () => [] });
-    writer.write({ ...results, failedPairs, failedImages: Object.fromEntries(failures) });
-    writer.close();
+    out(
+      JSON.stringify({ ...results, failedPairs, failedImages: Object.fromEntries(failures) }) +
+        "\n",
+    );
   } else {
     const lines: string[] = [];
     lines.push(

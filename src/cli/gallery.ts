@@ -17,7 +17,7 @@ import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions } from "./face_options.ts
 import { reembedGallery } from "./gallery_reembed.ts";
 import { warn } from "./log.ts";
 import { expectKind } from "./file_kind.ts";
-import { createWriter, parseFormat } from "./output.ts";
+import { createWriter, parseFormat, writeOne } from "./output.ts";
 
 /** Help for `faceprint gallery`. */
 export const GALLERY_HELP = `Usage: faceprint gallery list --gallery G [--format F]
@@ -114,13 +114,11 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       if (result.removed.length) await writeGallery(path, result.gallery);
       return result.removed.length;
     }, { warn });
-    const writer = createWriter(format, {
+    writeOne(format, {
       header: ["removed"],
       rows: (r: { removed: number }) => [[r.removed]],
       errorColumn: false,
-    });
-    writer.write({ removed });
-    writer.close();
+    }, { removed });
     if (!removed) warn(`nothing matched ${values.file ?? rest[0]} in ${path}`);
     return removed ? EXIT.ok : EXIT.partial;
   }

@@ -108,3 +108,17 @@ export function createWriter<R extends object>(
     close: () => {},
   };
 }
+
+/**
+ * Prints a command's single record (verify, train, evaluate, gallery remove): one JSON object for
+ * jsonl and json alike, or the CSV header and rows.
+ *
+ * @example
+ * writeOne("csv", { header: ["removed"], rows: (r) => [[r.removed]] }, { removed: 3 });
+ */
+export function writeOne<R extends object>(format: Format, shape: CsvShape<R>, record: R): void {
+  if (format !== "csv") return out(JSON.stringify(record) + "\n");
+  const writer = createWriter(format, shape);
+  writer.write(record);
+  writer.close();
+}

@@ -6,7 +6,7 @@ import { DEFAULT_SVM_C } from "../identify/defaults.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { openGallery } from "./gallery.ts";
 import { info } from "./log.ts";
-import { createWriter, parseFormat } from "./output.ts";
+import { parseFormat, writeOne } from "./output.ts";
 import { expectKind, fileKind } from "./file_kind.ts";
 
 /** Help for `faceprint train`. */
@@ -77,18 +77,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
       accuracy.toFixed(3)
     } (${gallery.records.length} faces, ${model.classes.length} people) → ${values.out}`,
   );
-  const writer = createWriter(format, {
+  writeOne(format, {
     header: ["model", "person", "personFaces", "faces", "trainAccuracy"],
     rows: (r: TrainRecord) =>
       r.classes.map((c, i) => [r.model, c, model.training.perClass[i], r.faces, r.trainAccuracy]),
     errorColumn: false,
-  });
-  writer.write({
+  }, {
     model: values.out,
     classes: model.classes,
     faces: gallery.records.length,
     trainAccuracy: model.training.accuracy,
   });
-  writer.close();
   return EXIT.ok;
 }

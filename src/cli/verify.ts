@@ -14,7 +14,7 @@ import {
 } from "./face_options.ts";
 import { readInput } from "./inputs.ts";
 import { warn } from "./log.ts";
-import { createWriter, parseFormat } from "./output.ts";
+import { parseFormat, writeOne } from "./output.ts";
 
 /** Help for `faceprint verify`. */
 export const VERIFY_HELP = `Usage: faceprint verify A B [--threshold T] [options]
@@ -91,12 +91,11 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   }
   const distance = euclidean(faces[0].embedding, faces[1].embedding);
   const same = distance <= threshold;
-  const writer = createWriter(format, {
+  writeOne(format, {
     header: ["a", "b", "distance", "threshold", "same", "facesA", "facesB"],
     rows: (r: VerifyRecord) => [[r.a, r.b, r.distance, r.threshold, r.same, r.facesA, r.facesB]],
     errorColumn: false,
-  });
-  writer.write({
+  }, {
     a: positionals[0],
     b: positionals[1],
     distance: Math.round(distance * 1e4) / 1e4,
@@ -105,6 +104,5 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     facesA: faces[0].detected,
     facesB: faces[1].detected,
   });
-  writer.close();
   return same ? EXIT.ok : EXIT.partial;
 }

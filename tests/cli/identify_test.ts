@@ -141,9 +141,13 @@ Deno.test("train is deterministic; identify names alice in sample1, csv and anno
     "csv",
   ]);
   const rows = csv.stdout.trim().split("\n");
-  assert.equal(rows[0], "file,name,probability,x,y,width,height,error");
+  assert.equal(
+    rows[0],
+    "file,image_width,image_height,faces,face,name,probability,candidate,distance,reason," +
+      "x,y,width,height,score,error",
+  );
   assert.equal(rows.length, 4);
-  assert.ok(rows.some((r) => r.startsWith(`${sample1},alice,`)));
+  assert.ok(rows.some((r) => r.startsWith(`${sample1},1920,1280,3,`) && r.includes(",alice,")));
 
   const wrongModel = await runCli(["identify", sample1, "--model", gallery]);
   assert.equal(wrongModel.code, 2);
