@@ -1,6 +1,6 @@
 /** `faceprint verify A B`: is the face in A the same person as the face in B? */
 import { parseFlags } from "./args.ts";
-import { euclidean } from "../identify/open_set.ts";
+import { faceDistance } from "../identify/metric.ts";
 import { embedPickedFace } from "../pipeline/analyze.ts";
 import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -89,7 +89,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     }
     faces.push({ embedding: picked.face.embedding, detected: picked.detected });
   }
-  const distance = euclidean(faces[0].embedding, faces[1].embedding);
+  const distance = faceDistance(embedder.name)(faces[0].embedding, faces[1].embedding);
   const same = distance <= threshold;
   writeOne(format, {
     header: ["a", "b", "distance", "threshold", "same", "facesA", "facesB"],

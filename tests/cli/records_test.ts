@@ -47,7 +47,7 @@ Deno.test("detect csv: an image without faces still has its row, with faces = 0"
   assert.equal(landmarks.filter((v) => Number.isFinite(Number(v)) && v !== "").length, 10);
 });
 
-Deno.test("identify csv: face index, name, probability, candidate, distance, reason per face", async () => {
+Deno.test("identify csv: face index, name, candidate, distance, confidence, reason per face", async () => {
   const { work, g, m } = await trained;
   const empty = await blank(work);
   const args = ["identify", sample1, empty, "--model", m, "--gallery", g];
@@ -61,7 +61,7 @@ Deno.test("identify csv: face index, name, probability, candidate, distance, rea
   for (const [i, face] of faces.entries()) {
     const row = rows[i];
     assert.equal(col(row, "face"), String(i));
-    for (const key of ["name", "probability", "candidate", "distance", "reason", "score"]) {
+    for (const key of ["name", "candidate", "distance", "confidence", "reason", "score"]) {
       assert.equal(col(row, key), face[key] === undefined ? "" : String(face[key]), key);
     }
   }

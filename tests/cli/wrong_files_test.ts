@@ -52,7 +52,8 @@ Deno.test("--model and --gallery swapped: each file named for what it is", async
 Deno.test("a gallery missing some of the model's people is named; one with none of them is refused", async () => {
   const { work, m, b } = await files;
   const image = `${SAMPLES}sample6.jpg`;
-  const partial = await runCli(["identify", image, "--model", m, "--gallery", b]);
+  const svm = ["--method", "svm"];
+  const partial = await runCli(["identify", image, "--model", m, "--gallery", b, ...svm]);
   assert.equal(partial.code, 0, partial.stderr);
   assert.match(partial.stderr, /b\.jsonl lacks 1 of the people of .*m\.json: alice;/);
 
@@ -67,7 +68,7 @@ Deno.test("a gallery missing some of the model's people is named; one with none 
     ...DLIB,
   ]);
   assert.equal(carol.code, 0, carol.stderr);
-  const foreign = await runCli(["identify", image, "--model", m, "--gallery", other]);
+  const foreign = await runCli(["identify", image, "--model", m, "--gallery", other, ...svm]);
   assert.equal(foreign.code, 2);
   assert.match(
     foreign.stderr,
