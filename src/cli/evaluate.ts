@@ -27,6 +27,7 @@ import {
   type IdentifyMethod,
   identifyNearest,
   identifySvm,
+  UNKNOWN,
 } from "../identify/open_set.ts";
 import {
   bestCut,
@@ -56,12 +57,21 @@ import {
   thresholdFor,
 } from "./face_options.ts";
 import { expandInputs, readInput } from "./inputs.ts";
+import { MAX_THUMBNAIL_PAIRS, pairsReportHtml, thumbnailPairs } from "../report/pairs_report.ts";
+import { checkReportPath, writeReport } from "../report/report_file.ts";
+import {
+  foldersReportHtml,
+  MAX_THUMBNAIL_FACES,
+  thumbnailFaces,
+  type ValFaceView,
+} from "../report/folders_report.ts";
+import type { Box } from "../types.ts";
 import { info, milestone, progress, warn } from "./log.ts";
 import { createWriter, type Format, FORMATS, out } from "./output.ts";
 
 /** Help for `faceprint evaluate`. */
-export const EVALUATE_HELP = `Usage: faceprint evaluate DATASET_DIR [--format F] [options]
-       faceprint evaluate --pairs PAIRS --root DIR [--format F] [options]
+export const EVALUATE_HELP = `Usage: faceprint evaluate DATASET_DIR [--json] [options]
+       faceprint evaluate --pairs PAIRS --root DIR [--json] [options]
 
 With DATASET_DIR holding train/<person>/ and val/<person>/ (one folder per person): embeds the
 largest face of every image, trains the SVM on train, classifies val and prints
@@ -85,6 +95,7 @@ Options:
                         file,person,predicted,answer,reason; with --pairs one per pair:
                         a,b,same,distance,fold,predictedSame; the summary goes to stderr)
   --json                the same as --format json
+  --report FILE.html    also write a self-contained HTML report (plots, tables, face thumbnails)
   --pairs PAIRS         the pairs list
   --root DIR            folder the pairs' image paths are relative to
   --pick P              which face per image: largest (default for folders), center (default for
@@ -98,7 +109,7 @@ Exit codes: 0 done, 1 done but some images could not be read or had no face, 2 u
 
 Examples:
   faceprint evaluate data/            # data/train/<person>/, data/val/<person>/
-  faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json`;
+  faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json --report lfw.html`;
 
 /** evaluate's outputs: the text report (default), or records in one of the usual formats. */
 type ReportFormat = "text" | Format;
@@ -140,20 +151,25 @@ function embedStream(
 async function embedFiles(
   stream: EmbedStream,
   files: string[],
-): Promise<{ embeddings: Map<string, Float32Array>; failures: Map<string, string> }> {
+): Promise<
+  { embeddings: Map<string, Float32Array>; boxes: Map<string, Box>; failures: Map<string, string> }
+> {
   const embeddings = new Map<string, Float32Array>();
+  const boxes = new Map<string, Box>();
   const failures = new Map<string, string>();
   for (const [n, file] of files.entries()) {
     progress(n, files.length, file);
     const outcome = (await stream.next()).value as Outcome<string, PickedFace | null>;
     if (!outcome.ok) failures.set(file, outcome.error.message);
-    else if (outcome.value) embeddings.set(file, outcome.value.face.embedding);
-    else failures.set(file, "no face found");
+    else if (outcome.value) {
+      embeddings.set(file, outcome.value.face.embedding);
+      boxes.set(file, outcome.value.face.box);
+    } else failures.set(file, "no face found");
     const failure = failures.get(file);
     if (failure) warn(`${file}: ${failure}`);
   }
   progress(files.length, files.length, "");
-  return { embeddings, failures };
+  return { embeddings, boxes, failures };
 }
 
 async function personFolders(dir: string): Promise<Map<string, string[]>> {
@@ -182,6 +198,7 @@ async function evaluateFolders(
   pick: Pick,
   values: Record<string, string | boolean | undefined>,
   format: ReportFormat,
+  report: { file: string; command: string } | undefined,
 ): Promise<number> {
   const train = await personFolders(`${root}/train`);
   const val = await personFolders(`${root}/val`);
@@ -201,6 +218,7 @@ async function evaluateFolders(
       openSet,
       parseMethod(values.method as string | undefined),
       format,
+      report,
     );
   } finally {
     analyzer.close();
@@ -219,6 +237,7 @@ async function classifyFolders(
   },
   method: IdentifyMethod,
   format: ReportFormat,
+  page: { file: string; command: string } | undefined,
 ): Promise<number> {
   const vectors: Float32Array[] = [], labels: string[] = [];
   let failed = 0;
@@ -235,13 +254,13 @@ async function classifyFolders(
   const distance = faceDistance(openSet.embedder);
   const index = await buildGalleryIndex(vectors, partSizesOf(openSet.embedder, vectors[0].length));
   const outcomes: (ValOutcome & { file: string })[] = [];
+  const shown: ValFaceView[] = [], valBoxes = new Map<string, Box>();
   const probes: ScoredProbe[] = [];
   try {
     for (const [person, files] of val) {
-      const { embeddings, failures } = await embedFiles(stream, files);
+      const { embeddings, boxes, failures } = await embedFiles(stream, files);
       failed += failures.size;
-      const faces = [...embeddings.values()];
-      const faceFiles = [...embeddings.keys()];
+      const faces = [...embeddings.values()], faceFiles = [...embeddings.keys()];
       let ids: Identification[];
       if (method === "svm") ids = faces.map((e) => identifySvm(model, e, rule, distance, enrolled));
       else {
@@ -264,6 +283,11 @@ async function classifyFolders(
           candidateRight: id.candidate === person,
           distance: id.distance ?? Infinity,
         });
+        const right = id.name === (train.has(person) ? person : UNKNOWN);
+        if (page && (!right || id.name === UNKNOWN)) {
+          shown.push({ ...id, file: faceFiles[i], truth: person, answer: id.name, right });
+          valBoxes.set(faceFiles[i], boxes.get(faceFiles[i])!);
+        }
       });
       milestone(`>loaded ${embeddings.size} examples for class: ${person} (val)`);
     }
@@ -281,18 +305,23 @@ async function classifyFolders(
     bestCut: best,
     curve: openSetCurve(probes),
   };
+  const results = {
+    trainAccuracy: model.training.accuracy,
+    trainFaces: vectors.length,
+    valFaces: outcomes.length,
+    imagesWithoutFace: failed,
+    rule: { maxDistance: rule.maxDistance, minProbability: rule.minProbability },
+    openSet: openSetResult,
+    ...report,
+  };
+  if (page) {
+    const faces = await thumbnailFaces(shown, valBoxes);
+    const withThumbnails = Math.min(faces.length, MAX_THUMBNAIL_FACES);
+    const input = { command: page.command, results, faces, withThumbnails };
+    await writeReport(page.file, foldersReportHtml(input));
+  }
   if (format === "json" || format === "jsonl") {
-    out(
-      JSON.stringify({
-        trainAccuracy: model.training.accuracy,
-        trainFaces: vectors.length,
-        valFaces: outcomes.length,
-        imagesWithoutFace: failed,
-        rule: { maxDistance: rule.maxDistance, minProbability: rule.minProbability },
-        openSet: openSetResult,
-        ...report,
-      }) + "\n",
-    );
+    out(JSON.stringify(results) + "\n");
     return failed ? EXIT.partial : EXIT.ok;
   }
   const strangers = probes.filter((p) => !p.enrolled).length;
@@ -348,6 +377,7 @@ async function evaluatePairs(
   pick: Pick,
   thresholdText: string | undefined,
   format: ReportFormat,
+  report: { file: string; command: string } | undefined,
 ): Promise<number> {
   let text: string;
   try {
@@ -373,7 +403,7 @@ async function evaluatePairs(
   } finally {
     analyzer.close();
   }
-  const { embeddings, failures } = embedded;
+  const { embeddings, boxes, failures } = embedded;
   const scored: (ScoredPair & { a: string; b: string })[] = pairs.map((p) => {
     const ea = embeddings.get(paths.get(p.a)!), eb = embeddings.get(paths.get(p.b)!);
     const distance = ea && eb ? faceDistance(embedder)(ea, eb) : Infinity;
@@ -401,7 +431,26 @@ async function evaluatePairs(
     equalErrorRate: equalErrorRate(scored),
     tarAtFar1e3: tarAtFar(scored, 1e-3).tar,
     tarAtFar1e2: tarAtFar(scored, 1e-2).tar,
+    foldResults: kfold.folds,
   };
+  const failedPairs = scored
+    .filter((p) => (p.distance <= threshold) !== p.same)
+    .map((p) => ({
+      a: p.a,
+      b: p.b,
+      same: p.same,
+      distance: Number.isFinite(p.distance) ? p.distance : null,
+    }));
+  if (report) {
+    const faceOf = (path: string) => {
+      const file = paths.get(path)!, box = boxes.get(file);
+      return box && { file, box };
+    };
+    const failed = await thumbnailPairs(failedPairs, faceOf);
+    const withThumbnails = Math.min(failed.length, MAX_THUMBNAIL_PAIRS);
+    const page = { command: report.command, results, scored, threshold, failed, withThumbnails };
+    await writeReport(report.file, pairsReportHtml(page));
+  }
   if (format === "csv") {
     const writer = createWriter("csv", {
       header: ["a", "b", "same", "distance", "fold", "predictedSame"],
@@ -422,14 +471,6 @@ async function evaluatePairs(
         `predictedSame at threshold ${threshold.toFixed(4)}`,
     );
   } else if (format !== "text") {
-    const failedPairs = scored
-      .filter((p) => (p.distance <= threshold) !== p.same)
-      .map((p) => ({
-        a: p.a,
-        b: p.b,
-        same: p.same,
-        distance: Number.isFinite(p.distance) ? p.distance : null,
-      }));
     out(
       JSON.stringify({ ...results, failedPairs, failedImages: Object.fromEntries(failures) }) +
         "\n",
@@ -470,18 +511,31 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     pick: { type: "string" },
     ...OPEN_SET_FLAGS,
     threshold: { type: "string" },
+    report: { type: "string" },
   });
   const options = parseFaceOptions(values);
-  const report = reportFormat(values.format, values.json ?? false);
+  const format = reportFormat(values.format, values.json ?? false);
+  const report = values.report === undefined
+    ? undefined
+    : { file: values.report, command: ["faceprint", "evaluate", ...argv].join(" ") };
+  if (report) await checkReportPath(report.file);
   if (values.pairs !== undefined) {
     if (positionals.length) throw new UsageError("--pairs takes no DATASET_DIR");
     if (!values.root) throw new UsageError("--pairs needs --root DIR");
     const pick = parsePick(values.pick, "center");
-    return await evaluatePairs(values.pairs, values.root, options, pick, values.threshold, report);
+    return await evaluatePairs(
+      values.pairs,
+      values.root,
+      options,
+      pick,
+      values.threshold,
+      format,
+      report,
+    );
   }
   if (positionals.length !== 1) {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
   }
   const pick = parsePick(values.pick, "largest");
-  return await evaluateFolders(positionals[0], options, pick, values, report);
+  return await evaluateFolders(positionals[0], options, pick, values, format, report);
 }

@@ -38,6 +38,8 @@ import { reportSaved } from "./interrupt.ts";
 import { checkModelPeople, expectKind } from "./file_kind.ts";
 import { roundBox } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
+import { IdentifyReport } from "../report/identify_report.ts";
+import { checkReportPath, writeReport } from "../report/report_file.ts";
 
 /** Help for `faceprint identify`. */
 export const IDENTIFY_HELP =
@@ -60,6 +62,8 @@ Options:
 ${OPEN_SET_FLAGS_HELP}
   --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name 99.9%"
                         (green; the confidence), or "unknown" (red)
+  --report FILE.html    also write a self-contained HTML page: each image with boxes and names,
+                        who appears in which files, the unknown faces together
   -f, --format F        jsonl (default), json, csv (one row per face, one for an image without
                         faces; columns in the README)
 ${FACE_FLAGS_HELP}
@@ -102,8 +106,10 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     model: { type: "string" },
     gallery: { type: "string" },
     annotate: { type: "string" },
+    report: { type: "string" },
     format: { type: "string", short: "f" },
   });
+  if (values.report !== undefined) await checkReportPath(values.report);
   const method = parseMethod(values.method);
   if (!values.gallery) {
     throw new UsageError(
@@ -115,6 +121,9 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) {
     throw new UsageError("no input: give image files, directories or -");
+  }
+  if (method === "nearest" && values.model) {
+    warn("--model is used only with --method svm; answering with the nearest enrolled faces");
   }
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
@@ -144,8 +153,21 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     const namer = method === "svm"
       ? await svmNamer(values.model!, embedder, values.gallery, gallery.records, rule)
       : await nearestNamer(gallery.records, embedder.name, rule);
+    const report = values.report === undefined ? undefined : {
+      file: values.report,
+      command: ["faceprint", "identify", ...argv].join(" "),
+      page: new IdentifyReport(),
+    };
     try {
-      return await identifyAll(analyzer, inputs, values, { ...options, format }, namer);
+      const code = await identifyAll(
+        analyzer,
+        inputs,
+        values,
+        { ...options, format, report },
+        namer,
+      );
+      if (report) await writeReport(report.file, report.page.html(report.command));
+      return code;
     } finally {
       namer.dispose();
     }
@@ -223,10 +245,10 @@ async function identifyAll(
   analyzer: Analyzer,
   inputs: Input[],
   values: { annotate?: string },
-  options: FaceOptions & { format: Format },
+  options: FaceOptions & { format: Format; report?: { page: IdentifyReport } },
   namer: Namer,
 ): Promise<number> {
-  const { format } = options;
+  const { format, report } = options;
   if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
 
   const writer = createWriter<IdentifyRecord>(format, {
@@ -253,11 +275,11 @@ async function identifyAll(
       analyzer.analyze(await readInput(input), {
         ...imageOptions(options, "all"),
         keepChips: false,
-        keepImage: values.annotate !== undefined,
+        keepImage: values.annotate !== undefined || report !== undefined,
       }),
   );
   for await (const outcome of results) {
-    if (stdoutClosed() && values.annotate === undefined) break;
+    if (stdoutClosed() && values.annotate === undefined && !report) break;
     const { item: input, index: n } = outcome;
     progress(n, inputs.length, input.path);
     try {
@@ -293,12 +315,15 @@ async function identifyAll(
         await Deno.writeFile(`${values.annotate}/${name}.png`, encodePng(annotated));
         reportSaved(() => `${usedNames.size} annotated images written to ${values.annotate}`);
       }
-      writer.write({ file: input.path, width: result.width, height: result.height, faces });
+      const record = { file: input.path, width: result.width, height: result.height, faces };
+      writer.write(record);
+      report?.page.add(record, result.image);
     } catch (e) {
       failed++;
       const error = (e as Error).message;
       warn(`${input.path}: ${error}`);
       writer.write({ file: input.path, error });
+      report?.page.add({ file: input.path, error });
     }
   }
   progress(inputs.length, inputs.length, "");

@@ -37,19 +37,28 @@ export function bestThreshold(pairs: ScoredPair[]): { threshold: number; accurac
   return { threshold: best.threshold, accuracy: sorted.length ? best.right / sorted.length : NaN };
 }
 
+/** One fold of {@link kFoldAccuracy}: its threshold comes from the other folds. */
+export interface FoldResult {
+  fold: number;
+  pairs: number;
+  threshold: number;
+  accuracy: number;
+}
+
 /**
  * k-fold accuracy: for each fold, the threshold is chosen on the other folds and applied to it.
- * Returns the mean and standard deviation of the per-fold accuracies, and each fold's threshold;
- * NaN with no folds when the pairs form fewer than two folds.
+ * Returns the mean and standard deviation of the per-fold accuracies, and each fold's id, pair
+ * count, threshold and accuracy; NaN with no folds when the pairs form fewer than two folds.
  */
 export function kFoldAccuracy(
   pairs: ScoredPair[],
-): { mean: number; std: number; folds: { threshold: number; accuracy: number }[] } {
+): { mean: number; std: number; folds: FoldResult[] } {
   const ids = [...new Set(pairs.map((p) => p.fold))].sort((a, b) => a - b);
   if (ids.length < 2) return { mean: NaN, std: NaN, folds: [] };
-  const folds = ids.map((k) => {
-    const { threshold } = bestThreshold(pairs.filter((p) => p.fold !== k));
-    return { threshold, accuracy: accuracyAt(pairs.filter((p) => p.fold === k), threshold) };
+  const folds = ids.map((fold): FoldResult => {
+    const { threshold } = bestThreshold(pairs.filter((p) => p.fold !== fold));
+    const own = pairs.filter((p) => p.fold === fold);
+    return { fold, pairs: own.length, threshold, accuracy: accuracyAt(own, threshold) };
   });
   const mean = folds.reduce((s, f) => s + f.accuracy, 0) / folds.length;
   const std = Math.sqrt(folds.reduce((s, f) => s + (f.accuracy - mean) ** 2, 0) / folds.length);

@@ -336,6 +336,8 @@ Deno.test("corrupted model files stop identify with exit 2, naming the file, unt
     const { code, stdout, stderr } = await runCli([
       "identify",
       probe,
+      "--method",
+      "svm",
       "--model",
       path,
       "--gallery",
@@ -347,7 +349,16 @@ Deno.test("corrupted model files stop identify with exit 2, naming the file, unt
     assert.equal(await Deno.readTextFile(path), text, `${name}: model untouched`);
   }
   // The intact files still work together: the SVM's best guess for the probe is ann.
-  const ok = await runCli(["identify", probe, "--model", model, "--gallery", gallery]);
+  const ok = await runCli([
+    "identify",
+    probe,
+    "--method",
+    "svm",
+    "--model",
+    model,
+    "--gallery",
+    gallery,
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(
     jsonLines<{ faces: { candidate: string }[] }>(ok.stdout)[0].faces[0].candidate,
