@@ -22,7 +22,8 @@ Commands:
   detect PATH...        faces with boxes, scores and 5 landmarks (JSON Lines)
   embed PATH...         the same plus a 128-number embedding per face
   enroll DIR            add people (DIR/<person>/<images>) to a gallery file
-  gallery list|remove   show or edit a gallery
+  gallery list|remove|export|reembed
+                        show, edit, export (csv, jsonl, npy) or re-embed a gallery
   train                 a linear SVM (with probabilities) on a gallery
   identify PATH...      name every face (or "unknown") with the SVM
   verify A B            same person? exit code 0 yes, 1 no

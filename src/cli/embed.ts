@@ -1,5 +1,6 @@
 /** `faceprint embed`: faces plus their 128-d embeddings. */
 import { FACE_FLAGS_HELP } from "./face_options.ts";
+import { INPUT_FLAGS_HELP, RESUME_HELP } from "./input_flags.ts";
 import { runScan } from "./scan.ts";
 import { calibrationFor } from "../identify/calibration.ts";
 import { STAMPED_NAMES } from "../embed/catalog.ts";
@@ -26,7 +27,10 @@ Options:
   --pick P              keep one face per image: largest (the single-face assumption), center
                         (nearest the image centre, right for pre-cropped portraits), score
                         (default: all faces)
-  --crops DIR           also write each aligned face chip as DIR/<image>_<n>.png
+  --crops DIR           also write each aligned face chip as DIR/<image>_<n>.png (the face's
+                        "crop" names it; DIR is never read as input)
+${INPUT_FLAGS_HELP}
+${RESUME_HELP}
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 all images read, 1 some images failed (their errors are in the output), 2 usage error.

@@ -28,7 +28,15 @@ import {
   imageOptions,
   parseFaceOptions,
 } from "./face_options.ts";
-import { expandInputs, type Input, readInput } from "./inputs.ts";
+import { hasImageExtension, type Input, readInput, type SkipTally } from "./inputs.ts";
+import {
+  INPUT_FLAGS,
+  INPUT_FLAGS_HELP,
+  type InputPlan,
+  parseInputPlan,
+  reportSkipped,
+  selectInputs,
+} from "./input_flags.ts";
 import { milestone, progress, warn } from "./log.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
 import { reportSaved, whileSaving } from "./interrupt.ts";
@@ -51,6 +59,8 @@ Options:
   --gallery G           the gallery file (JSON Lines; required)
   --name NAME           enrol the given images as NAME
   -f, --format F        jsonl (default), json, csv
+${INPUT_FLAGS_HELP}
+                        (--files-from with --name; --shard works with both forms)
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 every image enrolled or already there, 1 some images failed or had no face,
@@ -70,19 +80,23 @@ interface EnrollRecord {
 
 /** The images of each person, in a stable order. */
 async function collectPeople(
-  positionals: string[],
+  plan: InputPlan,
   name: string | undefined,
+  skipped: SkipTally,
 ): Promise<Map<string, Input[]>> {
   const people = new Map<string, Input[]>();
   if (name !== undefined) {
     if (!name.trim()) throw new UsageError("--name must not be empty");
-    people.set(name, await Array.fromAsync(expandInputs(positionals)));
+    people.set(name, await Array.fromAsync(selectInputs(plan, { skipped })));
     return people;
   }
-  if (positionals.length !== 1) {
+  if (plan.list !== undefined) {
+    throw new UsageError("--files-from lists images of one person: give --name NAME too");
+  }
+  if (plan.paths.length !== 1) {
     throw new UsageError("give one DATASET_DIR (one folder per person), or --name NAME IMAGE...");
   }
-  const root = positionals[0].replace(/(.)[\\/]+$/, "$1");
+  const root = plan.paths[0].replace(/(.)[\\/]+$/, "$1");
   if ((await Deno.stat(root).catch(() => null))?.isFile) {
     throw new UsageError(
       `${root} is a file, not a folder of people: to enrol images of one person, run ` +
@@ -95,11 +109,22 @@ async function collectPeople(
   } catch (e) {
     throw new UsageError(`${root}: cannot list dataset folder: ${(e as Error).message}`);
   }
+  const loose = entries.filter((e) => !e.isDirectory && hasImageExtension(e.name)).length;
+  if (loose) {
+    warn(
+      `${root}: ${loose} image${loose === 1 ? "" : "s"} directly in the dataset folder, not ` +
+        `enrolled: put each person's images in ${root}/<person>/, or use ` +
+        `enroll --name NAME IMAGE...`,
+    );
+  }
   const dirs = entries.filter((e) => e.isDirectory || e.isSymlink).map((e) => e.name).sort();
   for (const person of dirs) {
-    people.set(person, await Array.fromAsync(expandInputs([`${root}/${person}`])));
+    const inputs = await Array.fromAsync(
+      selectInputs({ ...plan, paths: [`${root}/${person}`] }, { skipped }),
+    );
+    if (inputs.length) people.set(person, inputs);
   }
-  if (people.size === 0) {
+  if (people.size === 0 && !skipped.size) {
     throw new UsageError(`${root}: no person folders (expected ${root}/<person>/<images>)`);
   }
   return people;
@@ -184,18 +209,22 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     gallery: { type: "string" },
     name: { type: "string" },
     format: { type: "string", short: "f" },
+    ...INPUT_FLAGS,
   });
   const galleryPath = values.gallery;
   if (!galleryPath) throw new UsageError("--gallery G is required");
-  if (positionals.length === 0) {
+  if (positionals.length === 0 && values["files-from"] === undefined) {
     throw new UsageError("no input: give DATASET_DIR, or --name NAME IMAGE...");
   }
+  const plan = parseInputPlan(values, positionals);
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
   await expectKind(galleryPath, "gallery");
-  const people = await collectPeople(positionals, values.name);
+  const skipped: SkipTally = new Map();
+  const people = await collectPeople(plan, values.name, skipped);
 
   const total = [...people.values()].reduce((n, inputs) => n + inputs.length, 0);
+  if (total === 0) return reportSkipped(skipped, 0) ? EXIT.partial : EXIT.ok;
   const analyzer = await createAnalyzer(
     {
       detector: options.detector,
@@ -205,7 +234,9 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     Math.min(options.jobs, total),
   );
   try {
-    return await enrollAll(analyzer, people, galleryPath, format, options);
+    const code = await enrollAll(analyzer, people, galleryPath, format, options);
+    reportSkipped(skipped, total);
+    return code;
   } finally {
     analyzer.close();
   }

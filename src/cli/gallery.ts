@@ -2,6 +2,9 @@
 import { parseFlags } from "./args.ts";
 import {
   type EmbedderStamp,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  exportGallery,
   type Gallery,
   GalleryError,
   listPeople,
@@ -9,7 +12,9 @@ import {
   readGallery,
   removeFile,
   removePerson,
+  sweepStaleTemps,
   withGalleryLock,
+  writeFileAtomic,
   writeGallery,
 } from "../gallery/mod.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -23,12 +28,19 @@ import { createWriter, parseFormat, writeOne } from "./output.ts";
 export const GALLERY_HELP = `Usage: faceprint gallery list --gallery G [--format F]
        faceprint gallery remove PERSON --gallery G [--format F]
        faceprint gallery remove --file PATH --gallery G [--format F]
+       faceprint gallery export --gallery G [--format csv|jsonl|npy] [--out FILE]
        faceprint gallery reembed --gallery G [--embedder E] [--out NEW.jsonl] [--drop-missing]
 
 list     one JSON object per person: {"person","count","files"} (csv: person,count,file, one
          row per enrolled file)
 remove   deletes every face of PERSON, or the faces enrolled from PATH (matched by the path as
-         enrolled, or by the file's content when PATH exists). Prints {"removed":N}.
+         enrolled, or by the file's content when PATH exists). Prints {"removed":N}. The
+         gallery is rewritten with no copy of the removed faces left in its folder.
+export   every face for another system: csv (person,file,sha256,x,y,width,height,score,
+         embedding as a pgvector literal "[v1,...]"), jsonl (default; {"person","file","sha256",
+         "box","score","embedding"}), or npy (float32 matrix, row i = line i of the csv/jsonl
+         export). --out FILE writes FILE (created 0600: embeddings are biometric data) instead
+         of stdout.
 
 reembed  moves the gallery to another embedder (default: the built-in default): every record's
          face is embedded again from its source image, which must still be at the path it was
@@ -44,6 +56,7 @@ ${FACE_FLAGS_HELP}
 
 Examples:
   faceprint gallery list --gallery people.jsonl --format csv
+  faceprint gallery export --gallery people.jsonl --format csv --out faces.csv
   faceprint gallery reembed --gallery people.jsonl --embedder fused`;
 
 /** The stamp a gallery file declares in its header, so it can be read whatever embedder made it. */
@@ -107,6 +120,7 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       throw new UsageError("gallery remove takes one PERSON or --file PATH");
     }
     const removed = await withGalleryLock(path, async () => {
+      await sweepStaleTemps(path); // copies a killed write may have left
       const gallery = await openGallery(path);
       const result = values.file !== undefined
         ? await removeFile(gallery, values.file)
@@ -122,6 +136,10 @@ export async function galleryCommand(argv: string[]): Promise<number> {
     if (!removed) warn(`nothing matched ${values.file ?? rest[0]} in ${path}`);
     return removed ? EXIT.ok : EXIT.partial;
   }
+  if (action === "export") {
+    if (rest.length) throw new UsageError(`gallery export takes no arguments, got "${rest[0]}"`);
+    return await exportCommand(path, values.format, values.out);
+  }
   if (action === "reembed") {
     if (rest.length) throw new UsageError(`gallery reembed takes no arguments, got "${rest[0]}"`);
     return await reembedGallery({
@@ -133,5 +151,31 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       format: parseFormat(values.format),
     });
   }
-  throw new UsageError(`gallery expects list, remove or reembed, got "${action ?? ""}"`);
+  throw new UsageError(
+    `gallery expects list, remove, export or reembed, got "${action ?? ""}"`,
+  );
+}
+
+/** `gallery export`: the whole gallery to stdout or (0600) to `out`. */
+async function exportCommand(
+  path: string,
+  formatText: string | undefined,
+  out: string | undefined,
+): Promise<number> {
+  const format = (formatText ?? "jsonl") as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw new UsageError(
+      `gallery export --format expects one of ${EXPORT_FORMATS.join(", ")}, got "${formatText}"`,
+    );
+  }
+  if (format === "npy" && out === undefined && Deno.stdout.isTerminal()) {
+    throw new UsageError("npy is binary: give --out FILE.npy or redirect stdout");
+  }
+  const bytes = exportGallery(await openGallery(path), format);
+  if (out !== undefined) {
+    await writeFileAtomic(out, bytes);
+    return EXIT.ok;
+  }
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+  return EXIT.ok;
 }

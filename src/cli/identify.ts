@@ -30,10 +30,27 @@ import {
   parseFaceOptions,
   parseMethod,
 } from "./face_options.ts";
-import { expandInputs, type Input, readInput } from "./inputs.ts";
-import { info, progress, warn } from "./log.ts";
+import { type Input, readInput, realPathOrNull, type SkipTally } from "./inputs.ts";
+import {
+  INPUT_FLAGS,
+  INPUT_FLAGS_HELP,
+  parseInputPlan,
+  reportSkipped,
+  RESUME_FLAG,
+  RESUME_HELP,
+  selectInputs,
+  takeAhead,
+} from "./input_flags.ts";
+import { openResume } from "./resume.ts";
+import { endProgress, info, progress, warn } from "./log.ts";
 import { readModelFile } from "./models_file.ts";
-import { createWriter, type Format, parseFormat, stdoutClosed } from "./output.ts";
+import {
+  createWriter,
+  type Format,
+  parseFormat,
+  type RecordWriter,
+  stdoutClosed,
+} from "./output.ts";
 import { reportSaved } from "./interrupt.ts";
 import { checkModelPeople, expectKind } from "./file_kind.ts";
 import { roundBox } from "./records.ts";
@@ -61,11 +78,15 @@ Options:
   --model MODEL.json    the classifier (from 'faceprint train'), for --method svm
 ${OPEN_SET_FLAGS_HELP}
   --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name 99.9%"
-                        (green; the confidence), or "unknown" (red)
+                        (green; the confidence), or "unknown" (red); the record's "annotated"
+                        names the file (img-2.png when two inputs share a name); DIR is never
+                        read as input
   --report FILE.html    also write a self-contained HTML page: each image with boxes and names,
                         who appears in which files, the unknown faces together
   -f, --format F        jsonl (default), json, csv (one row per face, one for an image without
                         faces; columns in the README)
+${INPUT_FLAGS_HELP}
+${RESUME_HELP}
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 all images read, 1 some images failed (their errors are in the output), 2 usage
@@ -92,6 +113,8 @@ interface IdentifyRecord {
   width?: number;
   height?: number;
   faces?: IdentifiedFace[];
+  /** The annotated copy written by `--annotate`. */
+  annotated?: string;
   error?: string;
 }
 
@@ -107,6 +130,8 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     gallery: { type: "string" },
     annotate: { type: "string" },
     report: { type: "string" },
+    ...INPUT_FLAGS,
+    ...RESUME_FLAG,
     format: { type: "string", short: "f" },
   });
   if (values.report !== undefined) await checkReportPath(values.report);
@@ -119,9 +144,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   if (method === "svm" && !values.model) {
     throw new UsageError("--method svm needs --model MODEL.json (from 'faceprint train')");
   }
-  if (positionals.length === 0) {
-    throw new UsageError("no input: give image files, directories or -");
-  }
+  const plan = parseInputPlan(values, positionals);
   if (method === "nearest" && values.model) {
     warn("--model is used only with --method svm; answering with the nearest enrolled faces");
   }
@@ -129,14 +152,37 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   const options = parseFaceOptions(values);
   if (values.model) await expectKind(values.model, "model");
   await expectKind(values.gallery, "gallery");
-  const inputs = await Array.fromAsync(expandInputs(positionals));
+  if (values.resume !== undefined && format !== "jsonl") {
+    throw new UsageError("--resume writes JSON Lines: leave out --format or use jsonl");
+  }
+  if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
+  const skipped: SkipTally = new Map();
+  const resumed = values.resume === undefined
+    ? undefined
+    : await openResume<IdentifyRecord>(values.resume);
+  const annotate = values.annotate === undefined
+    ? undefined
+    : (await realPathOrNull(values.annotate)) ?? values.annotate;
+  const { head, all: inputs } = await takeAhead(
+    selectInputs(plan, {
+      skipped,
+      exclude: new Set(annotate === undefined ? [] : [annotate]),
+      answered: resumed?.answered,
+      resumePath: values.resume,
+    }),
+    options.jobs,
+  );
+  if (head.length === 0) {
+    resumed?.writer.close();
+    return reportSkipped(skipped, 0) ? EXIT.partial : EXIT.ok;
+  }
   const analyzer = await createAnalyzer(
     {
       detector: options.detector,
       embed: true,
       embedder: await chooseEmbedder(options, [values.model, values.gallery]),
     },
-    Math.min(options.jobs, inputs.length),
+    Math.min(options.jobs, head.length),
   );
   try {
     const embedder = analyzer.embedder!;
@@ -144,15 +190,14 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     const gallery = await readGallery(values.gallery, stamp);
     if (gallery.records.length === 0) throw new UsageError(`${values.gallery}: no faces enrolled`);
     const rule = openSetRuleFor(values, embedder.name, options.flip, gallery.records.length);
-    info(
-      `${gallery.records.length} enrolled faces of ${
-        new Set(gallery.records.map((r) => r.person)).size
-      } ` +
-        `people; method ${method}, distance cut ${rule.maxDistance.toFixed(3)}`,
-    );
     const namer = method === "svm"
       ? await svmNamer(values.model!, embedder, values.gallery, gallery.records, rule)
       : await nearestNamer(gallery.records, embedder.name, rule);
+    const people = new Set(gallery.records.map((r) => r.person)).size;
+    info(
+      `${gallery.records.length} enrolled faces of ${people} people; method ${method}, ` +
+        `distance cut ${rule.maxDistance.toFixed(3)}`,
+    );
     const report = values.report === undefined ? undefined : {
       file: values.report,
       command: ["faceprint", "identify", ...argv].join(" "),
@@ -163,16 +208,18 @@ export async function identifyCommand(argv: string[]): Promise<number> {
         analyzer,
         inputs,
         values,
-        { ...options, format, report },
+        { ...options, format, report, writer: resumed?.writer },
         namer,
       );
       if (report) await writeReport(report.file, report.page.html(report.command));
+      reportSkipped(skipped, 1);
       return code;
     } finally {
       namer.dispose();
     }
   } finally {
     analyzer.close();
+    endProgress();
   }
 }
 
@@ -243,26 +290,29 @@ function formatConfidence(confidence: number): string {
 /** Names the faces of every input, in input order. */
 async function identifyAll(
   analyzer: Analyzer,
-  inputs: Input[],
+  inputs: AsyncIterable<Input>,
   values: { annotate?: string },
-  options: FaceOptions & { format: Format; report?: { page: IdentifyReport } },
+  options: FaceOptions & {
+    format: Format;
+    report?: { page: IdentifyReport };
+    writer?: RecordWriter<IdentifyRecord>;
+  },
   namer: Namer,
 ): Promise<number> {
   const { format, report } = options;
-  if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
-
-  const writer = createWriter<IdentifyRecord>(format, {
+  const writer = options.writer ?? createWriter<IdentifyRecord>(format, {
     header: [
       ...["file", "image_width", "image_height", "faces", "face", "name", "candidate"],
       ...["distance", "confidence", "probability", "x", "y", "width", "height", "score", "reason"],
+      "annotated",
     ],
     rows: (r) => {
       const image = [r.file, r.width, r.height, r.faces?.length];
-      if (!r.faces?.length) return [image];
+      if (!r.faces?.length) return [[...image, ...Array(12).fill(""), r.annotated]];
       return r.faces.map((f, i) => [
         ...image,
         ...[i, f.name, f.candidate, f.distance, f.confidence, f.probability],
-        ...[f.box.x, f.box.y, f.box.width, f.box.height, f.score, f.reason],
+        ...[f.box.x, f.box.y, f.box.width, f.box.height, f.score, f.reason, r.annotated],
       ]);
     },
   });
@@ -281,7 +331,7 @@ async function identifyAll(
   for await (const outcome of results) {
     if (stdoutClosed() && values.annotate === undefined && !report) break;
     const { item: input, index: n } = outcome;
-    progress(n, inputs.length, input.path);
+    progress(n, undefined, input.path);
     try {
       if (!outcome.ok) throw outcome.error;
       const result = outcome.value;
@@ -302,6 +352,12 @@ async function identifyAll(
         if (id.reason) out.reason = id.reason;
         return out;
       });
+      const record: IdentifyRecord = {
+        file: input.path,
+        width: result.width,
+        height: result.height,
+        faces,
+      };
       if (values.annotate !== undefined && result.image) {
         const annotated = drawAnnotations(
           result.image,
@@ -311,11 +367,12 @@ async function identifyAll(
             color: f.name === UNKNOWN ? [220, 40, 40] : [0, 200, 0],
           })),
         );
-        const name = uniqueName(outputStem(input.path), usedNames);
-        await Deno.writeFile(`${values.annotate}/${name}.png`, encodePng(annotated));
+        record.annotated = `${values.annotate}/${
+          uniqueName(outputStem(input.path), usedNames)
+        }.png`;
+        await Deno.writeFile(record.annotated, encodePng(annotated));
         reportSaved(() => `${usedNames.size} annotated images written to ${values.annotate}`);
       }
-      const record = { file: input.path, width: result.width, height: result.height, faces };
       writer.write(record);
       report?.page.add(record, result.image);
     } catch (e) {
@@ -326,7 +383,6 @@ async function identifyAll(
       report?.page.add({ file: input.path, error });
     }
   }
-  progress(inputs.length, inputs.length, "");
   writer.close();
   return failed ? EXIT.partial : EXIT.ok;
 }

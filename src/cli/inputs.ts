@@ -1,7 +1,8 @@
 /**
- * Turns the paths on a command line into the list of image inputs: files as given, directories
- * walked recursively (image extensions only, sorted, each real directory once so symlink loops end),
- * and `-` for one image on stdin.
+ * Turns the paths on a command line (or in a `--files-from` list) into image inputs, lazily: files
+ * as given, directories walked recursively (image extensions only, sorted, each real directory once
+ * so symlink loops end, output folders left out), and `-` for one image on stdin. What a walk passes
+ * over is counted in a {@link SkipTally} so the command can say so.
  */
 
 /** File extensions picked up when walking a directory (explicit file arguments are always used). */
@@ -13,6 +14,7 @@ export const IMAGE_EXTENSIONS = [
   ".tif",
   ".tiff",
   ".bmp",
+  ".ico",
   ".webp",
 ];
 
@@ -22,9 +24,30 @@ export type Input =
   | { kind: "stdin"; path: "-" }
   | { kind: "error"; path: string; error: string };
 
-function hasImageExtension(name: string): boolean {
-  const lower = name.toLowerCase();
-  return IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+/** Counts of what was passed over, by reason (e.g. "not an image file: .txt"). */
+export type SkipTally = Map<string, number>;
+
+/** Adds one to `reason` in `tally`. */
+export function countSkip(tally: SkipTally, reason: string): void {
+  tally.set(reason, (tally.get(reason) ?? 0) + 1);
+}
+
+/** How to walk: folders to leave out (this run's output folders) and where to count skips. */
+export interface WalkOptions {
+  /** Real paths of folders never walked into (e.g. `--annotate DIR`, `--crops DIR`). */
+  exclude?: ReadonlySet<string>;
+  /** Receives one count per file or folder passed over. */
+  skipped?: SkipTally;
+}
+
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? name.slice(dot).toLowerCase() : "";
+}
+
+/** Whether a file name has one of the {@link IMAGE_EXTENSIONS} (any case). */
+export function hasImageExtension(name: string): boolean {
+  return IMAGE_EXTENSIONS.includes(extensionOf(name));
 }
 
 function describe(e: unknown): string {
@@ -43,53 +66,93 @@ function join(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
-async function* walk(dir: string, seen: Set<string>): AsyncGenerator<Input> {
-  let real: string;
-  let entries: Deno.DirEntry[];
+/** The real path of `path`, or null when it does not exist (yet). */
+export async function realPathOrNull(path: string): Promise<string | null> {
   try {
-    real = await Deno.realPath(dir);
-    if (seen.has(real)) return;
-    seen.add(real);
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (e) {
-    yield { kind: "error", path: dir, error: describe(e) };
-    return;
+    return await Deno.realPath(path);
+  } catch {
+    return null;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) {
-      yield* walk(path, seen);
-    } else if (entry.isSymlink) {
-      try {
-        const info = await Deno.stat(path);
-        if (info.isDirectory) yield* walk(path, seen);
-        else if (hasImageExtension(entry.name)) yield walked(path, info.isFile);
-      } catch (e) {
-        if (hasImageExtension(entry.name)) yield { kind: "error", path, error: describe(e) };
+}
+
+class Walker {
+  readonly seen = new Set<string>();
+  constructor(readonly options: WalkOptions) {}
+
+  skip(reason: string): void {
+    if (this.options.skipped) countSkip(this.options.skipped, reason);
+  }
+
+  /** A non-image file met while walking. */
+  skipFile(name: string): void {
+    const ext = extensionOf(name);
+    this.skip(`not an image file (${ext || "no extension"})`);
+  }
+
+  async *walk(dir: string): AsyncGenerator<Input> {
+    let real: string;
+    let entries: Deno.DirEntry[];
+    try {
+      real = await Deno.realPath(dir);
+      if (this.seen.has(real)) return;
+      this.seen.add(real);
+      if (this.options.exclude?.has(real)) {
+        this.skip("output folder of this run");
+        return;
       }
-    } else if (hasImageExtension(entry.name)) {
-      yield walked(path, entry.isFile);
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch (e) {
+      yield { kind: "error", path: dir, error: describe(e) };
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) {
+        yield* this.walk(path);
+      } else if (entry.isSymlink) {
+        yield* this.symlink(path, entry.name);
+      } else if (hasImageExtension(entry.name)) {
+        yield walked(path, entry.isFile);
+      } else {
+        this.skipFile(entry.name);
+      }
+    }
+  }
+
+  async *symlink(path: string, name: string): AsyncGenerator<Input> {
+    try {
+      const info = await Deno.stat(path);
+      if (info.isDirectory) yield* this.walk(path);
+      else if (hasImageExtension(name)) yield walked(path, info.isFile);
+      else this.skipFile(name);
+    } catch (e) {
+      if (hasImageExtension(name)) yield { kind: "error", path, error: describe(e) };
+      else this.skip("broken symlink");
     }
   }
 }
 
 /**
- * Expands command-line paths into inputs, in order; problems become `error` inputs, never throws.
+ * Expands paths (an array or a stream, e.g. a `--files-from` list) into inputs, in order, pulling
+ * the next path only when the previous one is done; problems become `error` inputs, never throws.
  *
  * @example
  * for await (const input of expandInputs(["photos/", "one.jpg", "-"])) console.log(input.path);
  */
-export async function* expandInputs(paths: string[]): AsyncGenerator<Input> {
-  const seen = new Set<string>();
-  for (const path of paths) {
+export async function* expandInputs(
+  paths: Iterable<string> | AsyncIterable<string>,
+  options: WalkOptions = {},
+): AsyncGenerator<Input> {
+  const walker = new Walker(options);
+  for await (const path of paths) {
     if (path === "-") {
       yield { kind: "stdin", path: "-" };
       continue;
     }
     try {
       const info = await Deno.stat(path);
-      if (info.isDirectory) yield* walk(path, seen);
+      if (info.isDirectory) yield* walker.walk(path);
       else yield { kind: "file", path };
     } catch (e) {
       yield { kind: "error", path, error: describe(e) };

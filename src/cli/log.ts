@@ -41,15 +41,26 @@ export function milestone(message: string): void {
 }
 
 /**
- * Reports progress `done` of `total`: redraws a bar on a terminal; otherwise prints nothing (plain
- * per-item lines, where a command wants them, go through `info`).
+ * Reports progress `done` of `total` (`undefined` while the inputs are still being listed: a
+ * count instead of a bar): redraws on a terminal; otherwise prints nothing (plain per-item lines,
+ * where a command wants them, go through `info`).
  */
-export function progress(done: number, total: number, label: string): void {
-  if (!isTerminal || total <= 0) return;
+export function progress(done: number, total: number | undefined, label: string): void {
+  if (!isTerminal || total !== undefined && total <= 0) return;
+  if (total === undefined) {
+    write(`\r\x1b[2K[${done} done] ${label.slice(0, 60)}`);
+    barShown = true;
+    return;
+  }
   const width = 24;
   const filled = Math.round((done / total) * width);
   const bar = "#".repeat(filled) + "-".repeat(width - filled);
   write(`\r\x1b[2K[${bar}] ${done}/${total} ${label.slice(0, 60)}`);
   barShown = done < total;
   if (!barShown) write("\r\x1b[2K");
+}
+
+/** Clears a progress line, if one is shown (at the end of a run of unknown length). */
+export function endProgress(): void {
+  clearBar();
 }

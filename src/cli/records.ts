@@ -8,6 +8,8 @@ export interface FaceRecord {
   score: number;
   landmarks: Record<keyof Landmarks, Point>;
   embedding?: number[];
+  /** Where `--crops` wrote this face's aligned chip. */
+  crop?: string;
 }
 
 /** One line of `detect` / `embed` output: an image's faces, or the reason it failed. */
@@ -57,7 +59,7 @@ export function faceRecord(face: AnalyzedFace): FaceRecord {
 /** CSV columns describing an image: its size, the faces printed, and the faces found. */
 export const IMAGE_COLUMNS = ["file", "image_width", "image_height", "faces", "detected"];
 
-/** CSV columns of one face: its index in the image, box, score and the five landmarks. */
+/** CSV columns of one face: its index in the image, box, score, the five landmarks, its crop. */
 export const FACE_COLUMNS = [
   "face",
   "x",
@@ -69,10 +71,11 @@ export const FACE_COLUMNS = [
     `${p}_x`,
     `${p}_y`,
   ]),
+  "crop",
 ];
 
 /** The {@link FACE_COLUMNS} values of face number `index`. */
-export function faceColumns(face: FaceRecord, index: number): number[] {
+export function faceColumns(face: FaceRecord, index: number): (number | string)[] {
   const { box, landmarks: l } = face;
   return [
     index,
@@ -82,5 +85,6 @@ export function faceColumns(face: FaceRecord, index: number): number[] {
     box.height,
     face.score,
     ...[l.leftEye, l.rightEye, l.nose, l.mouthLeft, l.mouthRight].flat(),
+    face.crop ?? "",
   ];
 }

@@ -6,7 +6,16 @@ import { parseFlags } from "./args.ts";
 import { encodePng } from "../image/encode_png.ts";
 import type { AnalyzedImage } from "../pipeline/analyze.ts";
 import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
-import { expandInputs, readInput } from "./inputs.ts";
+import { readInput, realPathOrNull, type SkipTally } from "./inputs.ts";
+import {
+  INPUT_FLAGS,
+  parseInputPlan,
+  reportSkipped,
+  RESUME_FLAG,
+  selectInputs,
+  takeAhead,
+} from "./input_flags.ts";
+import { openResume } from "./resume.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, imageOptions, parseFaceOptions, parsePick } from "./face_options.ts";
 import { createWriter, type CsvShape, parseFormat, stdoutClosed } from "./output.ts";
@@ -19,7 +28,7 @@ import {
   type ImageRecord,
 } from "./records.ts";
 import { outputStem, uniqueName } from "./names.ts";
-import { progress, warn } from "./log.ts";
+import { endProgress, progress, warn } from "./log.ts";
 
 /** CSV columns of `detect` / `embed`: the image, then one face per row (blank for none). */
 function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
@@ -34,40 +43,79 @@ function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
   };
 }
 
-/** Writes each face's aligned chip as `DIR/<image stem>_<face index>.png`, never overwriting one of this run's. */
-async function writeCrops(dir: string, file: string, result: AnalyzedImage, used: Set<string>) {
+/**
+ * Writes each face's aligned chip as `DIR/<image stem>_<face index>.png`, never overwriting one of
+ * this run's (a colliding name gets `-2`, `-3`…); returns the path written for each face.
+ */
+async function writeCrops(
+  dir: string,
+  file: string,
+  result: AnalyzedImage,
+  used: Set<string>,
+): Promise<(string | undefined)[]> {
+  const paths: (string | undefined)[] = [];
   for (const [i, face] of result.faces.entries()) {
-    if (!face.chip) continue;
-    const name = uniqueName(`${outputStem(file)}_${i}`, used);
-    await Deno.writeFile(`${dir}/${name}.png`, encodePng(face.chip));
+    if (!face.chip) {
+      paths.push(undefined);
+      continue;
+    }
+    const path = `${dir}/${uniqueName(`${outputStem(file)}_${i}`, used)}.png`;
+    await Deno.writeFile(path, encodePng(face.chip));
+    paths.push(path);
   }
+  return paths;
 }
 
 /** Runs `detect` (embed = false) or `embed` on argv; returns the exit code. */
 export async function runScan(argv: string[], embed: boolean): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     ...FACE_FLAGS,
+    ...INPUT_FLAGS,
+    ...RESUME_FLAG,
     format: { type: "string", short: "f" },
     pick: { type: "string" },
     crops: { type: "string" },
   });
-  if (positionals.length === 0) {
-    throw new UsageError("no input: give image files, directories or -");
-  }
+  const plan = parseInputPlan(values, positionals);
   const format = parseFormat(values.format);
+  if (values.resume !== undefined && format !== "jsonl") {
+    throw new UsageError("--resume writes JSON Lines: leave out --format or use jsonl");
+  }
   const options = parseFaceOptions(values);
   const pick = parsePick(values.pick, "all");
   const crops = values.crops;
   if (crops !== undefined) await Deno.mkdir(crops, { recursive: true });
 
-  const inputs = await Array.fromAsync(expandInputs(positionals));
+  const resumed = values.resume === undefined
+    ? undefined
+    : await openResume<ImageRecord>(values.resume);
+  if (resumed?.truncated) {
+    warn(`${values.resume}: cut off a torn last record (${resumed.truncated} bytes)`);
+  }
+  const skipped: SkipTally = new Map();
+  const exclude = new Set<string>();
+  if (crops !== undefined) exclude.add((await realPathOrNull(crops)) ?? crops);
+  const { head, all: inputs } = await takeAhead(
+    selectInputs(plan, {
+      skipped,
+      exclude,
+      answered: resumed?.answered,
+      resumePath: values.resume,
+    }),
+    options.jobs,
+  );
+  if (head.length === 0) {
+    resumed?.writer.close();
+    return reportSkipped(skipped, 0) ? EXIT.partial : EXIT.ok;
+  }
   const analyzer = await createAnalyzer(
     { detector: options.detector, embed, embedder: options.embedder },
-    Math.min(options.jobs, inputs.length),
+    Math.min(options.jobs, head.length),
   );
-  const writer = createWriter(format, csvShape(embed, analyzer.embedder?.size ?? 0));
+  const writer = resumed?.writer ??
+    createWriter(format, csvShape(embed, analyzer.embedder?.size ?? 0));
   const used = new Set<string>();
-  let failed = 0;
+  let failed = 0, done = 0;
   try {
     const results = mapOrdered(
       inputs,
@@ -81,22 +129,25 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
     for await (const outcome of results) {
       // Nobody reads the output any more and no files are being written: stop.
       if (stdoutClosed() && crops === undefined) break;
-      const { item: input, index: n } = outcome;
-      progress(n, inputs.length, input.path);
+      const { item: input } = outcome;
+      progress(done++, undefined, input.path);
       try {
         if (!outcome.ok) throw outcome.error;
         const result = outcome.value;
-        if (crops !== undefined) {
-          await writeCrops(crops, input.path, result, used);
-          reportSaved(() => `${used.size} face crops written to ${crops}`);
-        }
+        const cropPaths = crops === undefined
+          ? []
+          : await writeCrops(crops, input.path, result, used);
+        if (crops !== undefined) reportSaved(() => `${used.size} face crops written to ${crops}`);
         const record: ImageRecord = {
           file: input.path,
           width: result.width,
           height: result.height,
         };
         if (pick !== "all") record.detected = result.detected;
-        record.faces = result.faces.map(faceRecord);
+        record.faces = result.faces.map((face, i) => {
+          const out = faceRecord(face);
+          return cropPaths[i] === undefined ? out : { ...out, crop: cropPaths[i] };
+        });
         writer.write(record);
       } catch (e) {
         failed++;
@@ -107,8 +158,9 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
     }
   } finally {
     analyzer.close();
+    endProgress();
   }
-  progress(inputs.length, inputs.length, "");
   writer.close();
+  reportSkipped(skipped, done);
   return failed ? EXIT.partial : EXIT.ok;
 }

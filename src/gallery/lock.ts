@@ -1,10 +1,14 @@
 /**
- * An advisory lock beside the gallery (`G.lock`) so concurrent faceprint runs do not lose each
- * other's records. The binary cannot see other processes (no --allow-run/--allow-sys), so a lock
- * whose file has not been touched for `staleMs` counts as left by a crashed run; a holder refreshes
- * its lock file's mtime while it works so a long job is never mistaken for a crash.
+ * An advisory lock beside the gallery (`G.lock`, mode 0600) so concurrent faceprint runs do not
+ * lose each other's records. The lock file names its holder (pid, host) and the holder keeps an OS
+ * file lock (flock) on it while it works. The binary cannot see other processes (no --allow-run,
+ * --allow-sys, nor /proc), but the kernel drops a killed process's file lock: a lock file from this
+ * host that nobody holds is taken over at once. A lock from another host (or where file locks or
+ * the host name are unavailable) counts as left by a crashed run once untouched for `staleMs`; a
+ * holder refreshes its lock file's mtime while it works so a long job is never mistaken for one.
  */
 import { GalleryError } from "./error.ts";
+import { ADVISORY_LOCKS, createPrivateFile } from "./private_file.ts";
 
 /** Options for `withGalleryLock`. */
 export interface GalleryLockOptions {
@@ -20,6 +24,7 @@ export interface GalleryLockOptions {
 
 interface LockContent {
   pid: number;
+  host: string;
   since: string;
   token: string;
 }
@@ -30,11 +35,26 @@ interface Holder {
   ageMs: number;
 }
 
+/** A lock this process holds: the open, OS-locked file and its token. */
+interface HeldLock {
+  file: Deno.FsFile;
+  token: string;
+}
+
+let hostName: Promise<string> | undefined;
+
+/** This machine's name from /etc/hostname (readable with --allow-read), or "" where there is none. */
+function thisHost(): Promise<string> {
+  hostName ??= Deno.readTextFile("/etc/hostname").then((text) => text.trim(), () => "");
+  return hostName;
+}
+
 /**
- * Runs `fn` while holding the lock file `${path}.lock` (created exclusively, holding pid, start
- * time and a token). Waits up to `timeoutMs` for another holder, then throws `GalleryError` naming
- * the lock file and the holder's pid. Breaks a stale lock with a notice through `warn`. The lock is
- * removed when `fn` returns or throws.
+ * Runs `fn` while holding the lock file `${path}.lock` (created exclusively and 0600, holding pid,
+ * host, start time and a token, OS-locked while held). Waits up to `timeoutMs` for another live
+ * holder, then throws `GalleryError` naming the lock file and the holder's pid. Takes over at once,
+ * with a notice through `warn`, a lock whose holder on this host is gone; breaks a stale lock the
+ * same way. The lock is removed when `fn` returns or throws.
  *
  * @example
  * await withGalleryLock("faces.jsonl", async () => {
@@ -49,7 +69,7 @@ export async function withGalleryLock<T>(
 ): Promise<T> {
   const { timeoutMs = 10_000, staleMs = 600_000, pollMs = 50, warn = console.error } = options;
   const lockPath = `${path}.lock`;
-  const token = await acquire(lockPath, timeoutMs, staleMs, pollMs, warn);
+  const held = await acquire(lockPath, timeoutMs, staleMs, pollMs, warn);
   let refresh: Promise<void> = Promise.resolve();
   const heartbeat = setInterval(() => {
     const now = new Date();
@@ -60,7 +80,7 @@ export async function withGalleryLock<T>(
   } finally {
     clearInterval(heartbeat);
     await refresh;
-    await release(lockPath, token);
+    await release(lockPath, held);
   }
 }
 
@@ -70,19 +90,29 @@ async function acquire(
   staleMs: number,
   pollMs: number,
   warn: (message: string) => void,
-): Promise<string> {
+): Promise<HeldLock> {
+  const host = await thisHost();
   const content: LockContent = {
     pid: Deno.pid,
+    host,
     since: new Date().toISOString(),
     token: crypto.randomUUID(),
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await tryCreate(lockPath, JSON.stringify(content) + "\n")) return content.token;
+    const file = await tryCreate(lockPath, JSON.stringify(content) + "\n");
+    if (file) return { file, token: content.token };
     const holder = await readHolder(lockPath);
     if (holder === null) continue;
+    if (host && parseLock(holder.text).host === host && await removeIfGone(lockPath, holder)) {
+      warn(
+        `faceprint: taking over lock ${lockPath} left by process ${pidText(holder)}, ` +
+          "which is no longer running",
+      );
+      continue;
+    }
     if (holder.ageMs > staleMs) {
-      if (await breakIfStill(lockPath, holder, staleMs)) {
+      if (await removeIfStill(lockPath, holder, staleMs)) {
         warn(
           `faceprint: breaking stale lock ${lockPath} left by process ${pidText(holder)} ` +
             `(untouched for ${minutes(holder.ageMs)}, limit ${minutes(staleMs)})`,
@@ -103,20 +133,55 @@ async function acquire(
   }
 }
 
-async function tryCreate(lockPath: string, text: string): Promise<boolean> {
+/** Creates the lock file, OS-locks it, then writes `text`; null when it exists already. */
+async function tryCreate(lockPath: string, text: string): Promise<Deno.FsFile | null> {
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(lockPath, { write: true, createNew: true });
+    file = await createPrivateFile(lockPath);
   } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) return false;
+    if (error instanceof Deno.errors.AlreadyExists) return null;
     throw new GalleryError(lockPath, `cannot create lock file ${lockPath}: ${oneLine(error)}`);
   }
   try {
-    await file.write(new TextEncoder().encode(text));
+    // Locked before the content is written: a complete lock file always had a live locker.
+    // Where file locks are unsupported, the stale rule still applies.
+    if (ADVISORY_LOCKS) await file.lock(true).catch(() => {});
+    const bytes = new TextEncoder().encode(text);
+    for (let offset = 0; offset < bytes.length;) offset += await file.write(bytes.subarray(offset));
+  } catch (error) {
+    file.close();
+    await Deno.remove(lockPath).catch(() => {});
+    throw new GalleryError(lockPath, `cannot write lock file ${lockPath}: ${oneLine(error)}`);
+  }
+  return file;
+}
+
+/**
+ * Removes the lock file when its holder is gone: the file is complete (so its creator OS-locked it
+ * before writing) and nobody holds the OS lock any more (the kernel drops it when a process ends).
+ * The removal happens while holding that OS lock and after checking the path still names the same
+ * file, so two waiters cannot both take over, nor remove a lock taken in the meantime.
+ */
+async function removeIfGone(lockPath: string, seen: Holder): Promise<boolean> {
+  if (!ADVISORY_LOCKS || parseToken(seen.text) === undefined) return false;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(lockPath, { read: true });
+  } catch {
+    return false;
+  }
+  try {
+    if (!(await file.tryLock(true))) return false;
+    const [opened, named] = await Promise.all([file.stat(), Deno.stat(lockPath)]);
+    const text = await Deno.readTextFile(lockPath);
+    if (opened.ino !== named.ino || opened.dev !== named.dev || text !== seen.text) return false;
+    await Deno.remove(lockPath);
+    return true;
+  } catch {
+    return false;
   } finally {
     file.close();
   }
-  return true;
 }
 
 /** The current lock holder, or null if the lock vanished while looking. */
@@ -132,10 +197,10 @@ async function readHolder(lockPath: string): Promise<Holder | null> {
 }
 
 /**
- * Removes a stale lock only if it is still the same stale lock, so two waiters that both saw it
- * do not delete a fresh lock the faster one has just taken.
+ * Removes an abandoned lock only if it is still the same lock (and, with `staleMs`, still stale),
+ * so two waiters that both saw it do not delete a fresh lock the faster one has just taken.
  */
-async function breakIfStill(lockPath: string, seen: Holder, staleMs: number): Promise<boolean> {
+async function removeIfStill(lockPath: string, seen: Holder, staleMs = -1): Promise<boolean> {
   const now = await readHolder(lockPath);
   if (now === null || now.text !== seen.text || now.ageMs <= staleMs) return false;
   try {
@@ -147,12 +212,16 @@ async function breakIfStill(lockPath: string, seen: Holder, staleMs: number): Pr
   }
 }
 
-async function release(lockPath: string, token: string): Promise<void> {
-  const holder = await readHolder(lockPath);
-  if (holder === null || parseToken(holder.text) !== token) return;
-  await Deno.remove(lockPath).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
+async function release(lockPath: string, held: HeldLock): Promise<void> {
+  try {
+    const holder = await readHolder(lockPath);
+    if (holder === null || parseToken(holder.text) !== held.token) return;
+    await Deno.remove(lockPath).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  } finally {
+    held.file.close();
+  }
 }
 
 function parseLock(text: string): Partial<LockContent> {

@@ -222,8 +222,12 @@ export type Outcome<T, R> =
   | { item: T; index: number; ok: false; error: Error };
 
 /**
- * Runs `fn` on `items` with up to `window` calls in flight, started in input order, and yields
- * every outcome in input order (a rejection becomes `ok: false`; the iteration goes on).
+ * Runs `fn` on `items` (an array or a stream) with up to `window` calls in flight, started in input
+ * order, and yields every outcome in input order (a rejection becomes `ok: false`; the iteration
+ * goes on). Items are pulled from the source only as room frees up, so a stream of millions is
+ * never held whole, and finished outcomes are yielded while the source is still waited for. An
+ * error thrown by the source itself ends the iteration with that error, after the outcomes of the
+ * items already pulled.
  *
  * @example
  * for await (const o of mapOrdered(paths, 4, (p) => analyzer.analyze(Deno.readFileSync(p), opts))) {
@@ -231,30 +235,70 @@ export type Outcome<T, R> =
  * }
  */
 export async function* mapOrdered<T, R>(
-  items: readonly T[],
+  items: Iterable<T> | AsyncIterable<T>,
   window: number,
   fn: (item: T, index: number) => Promise<R>,
 ): AsyncGenerator<Outcome<T, R>> {
+  const limit = Math.max(1, window);
+  const source = Symbol.asyncIterator in items
+    ? items[Symbol.asyncIterator]()
+    : items[Symbol.iterator]();
   const pending: Promise<Outcome<T, R>>[] = [];
-  const start = (index: number) => {
-    const item = items[index];
-    pending.push(
-      new Promise<R>((resolve) => resolve(fn(item, index))).then(
-        (value): Outcome<T, R> => ({ item, index, ok: true, value }),
-        (e): Outcome<T, R> => ({
-          item,
-          index,
-          ok: false,
-          error: e instanceof Error ? e : new Error(String(e)),
-        }),
-      ),
-    );
+  let exhausted = false, stopped = false;
+  let sourceError: { error: unknown } | null = null;
+  const wake: { consumer?: () => void; feeder?: () => void } = {};
+  const notify = (who: "consumer" | "feeder") => {
+    const resolve = wake[who];
+    wake[who] = undefined;
+    resolve?.();
   };
-  let next = 0;
-  while (next < items.length && pending.length < Math.max(1, window)) start(next++);
-  while (pending.length) {
-    const outcome = await pending.shift()!;
-    if (next < items.length) start(next++);
-    yield outcome;
+  const start = (item: T, index: number): Promise<Outcome<T, R>> =>
+    new Promise<R>((resolve) => resolve(fn(item, index))).then(
+      (value): Outcome<T, R> => ({ item, index, ok: true, value }),
+      (e): Outcome<T, R> => ({
+        item,
+        index,
+        ok: false,
+        error: e instanceof Error ? e : new Error(String(e)),
+      }),
+    );
+  const feed = async () => {
+    try {
+      for (let index = 0; !stopped; index++) {
+        while (pending.length >= limit && !stopped) {
+          await new Promise<void>((resolve) => wake.feeder = resolve);
+        }
+        if (stopped) {
+          await source.return?.(); // the consumer stopped early: let the source clean up
+          break;
+        }
+        const next = await source.next();
+        if (next.done) break;
+        pending.push(start(next.value, index));
+        notify("consumer");
+      }
+    } catch (error) {
+      sourceError = { error };
+    }
+    exhausted = true;
+    notify("consumer");
+  };
+  feed();
+  try {
+    for (;;) {
+      if (!pending.length) {
+        if (exhausted) break;
+        await new Promise<void>((resolve) => wake.consumer = resolve);
+        continue;
+      }
+      const outcome = await pending[0];
+      pending.shift();
+      notify("feeder");
+      yield outcome;
+    }
+    if (sourceError) throw (sourceError as { error: unknown }).error;
+  } finally {
+    stopped = true;
+    notify("feeder");
   }
 }

@@ -128,6 +128,25 @@ Deno.test("train is deterministic; identify names alice in sample1, csv and anno
   const annotated = decodeImage(await Deno.readFile(`${out}/sample1.png`));
   assert.deepEqual([annotated.width, annotated.height], [1920, 1280]);
 
+  // --annotate inside the folder being identified, run twice: its output is never read back, and
+  // two inputs with one name get two files, named in their records.
+  const party = `${work}/party`;
+  for (const sub of ["a", "b"]) {
+    await Deno.mkdir(`${party}/${sub}`, { recursive: true });
+    await Deno.copyFile(sample1, `${party}/${sub}/sample1.jpg`);
+  }
+  for (const round of [1, 2]) {
+    const args = ["identify", party, "--gallery", gallery, "--annotate", `${party}/named`];
+    const run = await runCli([...args, "--jobs", "1"]);
+    assert.equal(run.code, 0, run.stderr);
+    const records = jsonLines<{ file: string; annotated: string }>(run.stdout);
+    assert.deepEqual(records.map((r) => [r.file, r.annotated]), [
+      [`${party}/a/sample1.jpg`, `${party}/named/sample1.png`],
+      [`${party}/b/sample1.jpg`, `${party}/named/sample1-2.png`],
+    ], `round ${round}`);
+    assert.match(run.stderr, /1 skipped: output folder of this run/);
+  }
+
   const svm = await runCli([
     "identify",
     sample1,

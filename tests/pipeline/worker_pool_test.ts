@@ -36,6 +36,45 @@ Deno.test("mapOrdered: input order whatever finishes first, bounded in flight, e
   assert.equal(most, 3);
 });
 
+Deno.test("mapOrdered on a stream: pulls only as room frees, yields before the source ends", async () => {
+  let pulled = 0;
+  let release!: () => void;
+  const sourceBlocked = new Promise<void>((resolve) => release = resolve);
+  async function* source() {
+    for (let i = 0; i < 1_000_000; i++) {
+      pulled++;
+      if (i === 3) await sourceBlocked; // a `find` still searching
+      yield i;
+    }
+  }
+  const seen: number[] = [];
+  for await (const o of mapOrdered(source(), 2, (n) => Promise.resolve(n * 10))) {
+    seen.push(o.ok ? o.value : -1);
+    if (seen.length === 3) {
+      assert.ok(pulled <= 4, `pulled ${pulled} of the stream for 3 results`);
+      release();
+    }
+    if (seen.length === 6) break;
+  }
+  assert.deepEqual(seen, [0, 10, 20, 30, 40, 50]);
+  assert.ok(pulled <= 9, `pulled ${pulled}: no read-ahead beyond the window`);
+});
+
+Deno.test("mapOrdered: an error thrown by the source ends the run after the items before it", async () => {
+  async function* source() {
+    yield 1;
+    yield 2;
+    throw new Error("list unreadable");
+  }
+  const seen: number[] = [];
+  await assert.rejects(async () => {
+    for await (const o of mapOrdered(source(), 4, (n) => Promise.resolve(n))) {
+      seen.push(o.ok ? o.value : -1);
+    }
+  }, /list unreadable/);
+  assert.deepEqual(seen, [1, 2]);
+});
+
 Deno.test("two workers give the same faces, embeddings and chips as in-process", async () => {
   const bytes = ["sample1.jpg", "sample2.jpg", "sample4.jpg"].map((n) =>
     Deno.readFileSync(new URL(n, SAMPLES))

@@ -212,8 +212,12 @@ Deno.test("a batch of broken, mislabelled and hostile files: one record each, go
       faces: [],
     });
     assert.deepEqual(byName["i_one_pixel.bmp"].faces, []);
-    // One stderr line per failure, naming the file.
-    const warnings = stderr.trim().split("\n");
+    // One stderr line per failure, naming the file, and one saying what the walk passed over.
+    const stderrLines = stderr.trim().split("\n");
+    const warnings = stderrLines.filter((l) => !/^faceprint: \d+ skipped: /.test(l));
+    assert.deepEqual(stderrLines.filter((l) => !warnings.includes(l)), [
+      "faceprint: 1 skipped: not an image file (.txt)",
+    ]);
     assert.equal(warnings.length, Object.keys(errors).length);
     for (const file of Object.keys(errors)) {
       assert.ok(warnings.some((w) => w.startsWith("faceprint: ") && w.includes(`${file}: `)), file);
@@ -239,7 +243,7 @@ Deno.test("--format json and csv stay well-formed when some inputs fail", () =>
     assert.equal(rows.length, 1 + 3 + 1);
     assert.equal(
       rows[4],
-      `"${dir}/b_bad,""name"".jpg",${",".repeat(20)}not an image (unknown format)`,
+      `"${dir}/b_bad,""name"".jpg",${",".repeat(21)}not an image (unknown format)`,
     );
   }));
 
