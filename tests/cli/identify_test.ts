@@ -167,7 +167,7 @@ Deno.test("train is deterministic; identify names alice in sample1, csv and anno
   assert.equal(
     rows[0],
     "file,image_width,image_height,faces,face,name,candidate,distance,confidence,probability," +
-      "x,y,width,height,score,reason,error",
+      "x,y,width,height,score,reason,annotated,error",
   );
   assert.equal(rows.length, 4);
   assert.ok(

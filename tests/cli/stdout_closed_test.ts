@@ -52,7 +52,8 @@ Deno.test("stdout closed after the first line: enroll still saves every face, ex
 });
 
 Deno.test("stdout closed early on detect: stops quietly with exit 141", async () => {
-  const child = spawn(["detect", SAMPLES, SAMPLES, "--detector", "blazeface", "--jobs", "1"]);
+  const photos = [1, 2, 3, 4, 5, 6].map((i) => `${SAMPLES}sample${i}.jpg`);
+  const child = spawn(["detect", ...photos, ...photos, "--detector", "blazeface", "--jobs", "1"]);
   const { reader } = await readUntil(child.stdout, /\n/);
   await reader.cancel();
   const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
