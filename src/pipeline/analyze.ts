@@ -3,7 +3,7 @@
  * copy downscaled to what the smallest wanted face needs, map boxes back to original coordinates,
  * pick faces, align each onto the embedder's template, embed. Knows nothing of the CLI.
  */
-import { decodeImage } from "../image/decode.ts";
+import { decodeImage, prepareDecoder } from "../image/decode.ts";
 import type { PixelScratch } from "../image/pixel_scratch.ts";
 import { shrinkByBlocks } from "../image/resize.ts";
 import { alignFace } from "../embed/align.ts";
@@ -174,6 +174,7 @@ export async function analyzeImage(
   options: AnalyzeOptions,
   scratch?: PixelScratch,
 ): Promise<AnalyzedImage> {
+  await prepareDecoder(bytes);
   const image = decodeImage(bytes, {
     maxPixels: options.maxPixels,
     scratch: options.keepImage ? undefined : scratch,
