@@ -14,6 +14,9 @@ export const IMAGE_EXTENSIONS = [
   ".tiff",
   ".bmp",
   ".webp",
+  ".avif",
+  ".heic",
+  ".heif",
 ];
 
 /** One input: a path to read, or stdin (`-`), or a path that could not be listed. */
