@@ -59,6 +59,21 @@ function bitstreamSize(chunk: Chunk): { width: number; height: number } {
   return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
 }
 
+/**
+ * Throws unless the bitstream's own size is the one the container declared: the pixel limit was
+ * checked against the container, and libwebp would allocate what the bitstream says.
+ */
+function sameSize(
+  stream: { width: number; height: number },
+  declared: { width: number; height: number },
+): void {
+  if (stream.width !== declared.width || stream.height !== declared.height) {
+    throw new ImageError(
+      `corrupt WebP (image is ${stream.width}x${stream.height}, header says ${declared.width}x${declared.height})`,
+    );
+  }
+}
+
 function riffChunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(8 + data.length + (data.length & 1));
   for (let i = 0; i < 4; i++) out[i] = type.charCodeAt(i);
@@ -119,6 +134,7 @@ export function readWebpHeader(bytes: Uint8Array): WebpHeader {
   if (!frame) {
     const image = chunks.find((c) => c.type === "VP8 " || c.type === "VP8L");
     if (!image) throw new ImageError("corrupt WebP (no image data)");
+    sameSize(bitstreamSize(image), { width, height });
     return { width, height, still: bytes, frame: { x: 0, y: 0, width, height }, exif };
   }
   if (frame.data.length < 16) throw new ImageError("truncated WebP");
@@ -135,9 +151,9 @@ export function readWebpHeader(bytes: Uint8Array): WebpHeader {
   const parts = chunksOf(d, 16, d.length).filter((c) =>
     c.type === "ALPH" || c.type === "VP8 " || c.type === "VP8L"
   );
-  if (!parts.some((c) => c.type !== "ALPH")) {
-    throw new ImageError("corrupt WebP (first frame has no image data)");
-  }
+  const image = parts.find((c) => c.type !== "ALPH");
+  if (!image) throw new ImageError("corrupt WebP (first frame has no image data)");
+  sameSize(bitstreamSize(image), box);
   return { width, height, still: stillWebp(parts, box.width, box.height), frame: box, exif };
 }
 
@@ -149,11 +165,7 @@ export function decodeWebpPixels(header: WebpHeader, decode: RgbaDecoder): RgbIm
   const rgba = decode(header.still);
   if (!rgba) throw new ImageError("corrupt WebP");
   const { frame, width, height } = header;
-  if (rgba.width !== frame.width || rgba.height !== frame.height) {
-    throw new ImageError(
-      `corrupt WebP (image is ${rgba.width}x${rgba.height}, header says ${frame.width}x${frame.height})`,
-    );
-  }
+  sameSize(rgba, frame);
   const data = new Uint8Array(width * height * 3).fill(255);
   for (let y = 0; y < frame.height; y++) {
     let i = y * frame.width * 4;
