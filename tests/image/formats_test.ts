@@ -152,9 +152,17 @@ function find(bytes: Uint8Array, type: string): number {
 Deno.test("declared 100000x100000 WebP and AVIF are refused from the header", async () => {
   const limit = "image is 100000x100000 (10000 MP), above the limit of 50 MP";
   const le24 = [0x9f, 0x86, 0x01]; // 99999
+  // An animation's canvas may be far larger than its frames: the canvas is what is checked.
+  const animation = read("animated.webp");
+  const canvas = find(animation, "VP8X") + 8;
+  assert.equal(await errorOf(patch(animation, canvas + 4, [...le24, ...le24])), limit);
+  // A still image's bitstream must have the canvas's size (VP8 stores at most 16383x16383).
   const webp = withExif(read("portrait.webp"), 480, 384, 1);
   const vp8x = find(webp, "VP8X") + 8;
-  assert.equal(await errorOf(patch(webp, vp8x + 4, [...le24, ...le24])), limit);
+  assert.equal(
+    await errorOf(patch(webp, vp8x + 4, [...le24, ...le24])),
+    "corrupt WebP (image is 480x384, header says 100000x100000)",
+  );
   const avif = read("portrait.avif");
   const ispe = find(avif, "ispe") + 8;
   assert.equal(await errorOf(patch(avif, ispe, [0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0])), limit);
