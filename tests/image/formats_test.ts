@@ -195,3 +195,15 @@ Deno.test("truncated and corrupted WebP/AVIF files give one-line errors, decoder
   assert.ok(meanAbsDiff(await decode(read("portrait.webp")), portrait) < 4);
   assert.ok(meanAbsDiff(await decode(read("portrait.avif")), portrait) < 4);
 });
+
+Deno.test("TIFF: 16-bit RGB decodes like its 8-bit twin; CMYK and Deflate are refused with the reason", async () => {
+  const rgb8 = decodeImage(read("rgb8.tiff"));
+  assert.deepEqual([rgb8.width, rgb8.height], [32, 26]);
+  assert.ok(meanAbsDiff(decodeImage(read("rgb16.tiff")), rgb8) < 1);
+  const convert = ": convert it first, e.g. `magick photo.tif photo.png`";
+  assert.equal(await errorOf(read("cmyk.tiff")), `unsupported TIFF (CMYK)${convert}`);
+  assert.equal(
+    await errorOf(read("deflate.tiff")),
+    `unsupported TIFF (Deflate compression)${convert}`,
+  );
+});
