@@ -6,7 +6,7 @@
 import { decodeImage, prepareDecoder, readImageSize } from "../image/decode.ts";
 import { readOrientation } from "../image/exif.ts";
 import type { PixelScratch } from "../image/pixel_scratch.ts";
-import { shrinkByBlocks } from "../image/resize.ts";
+import { resizeBilinear, shrinkByBlocks } from "../image/resize.ts";
 import { alignFace } from "../embed/align.ts";
 import { padEdges } from "../image/pad.ts";
 import { fuseVectors } from "../embed/fusion.ts";
@@ -136,32 +136,49 @@ function clipBox(face: DetectedFace, image: { width: number; height: number }): 
 
 /**
  * Detects faces; when an image no larger than {@link TIGHT_CROP_MAX_SIDE} has none, retries on a
- * copy with a 25% edge-replicated margin (boxes clipped back to the image).
+ * copy with a 25% edge-replicated margin (boxes clipped back to the image). `minFace` and the
+ * faces returned are in full-image pixels (see `reduced` in {@link detectScaled}).
  */
 export async function detectFaces(
   image: RgbImage,
   detector: Detector,
   minFace: number,
+  reduced?: Reduced,
 ): Promise<DetectedFace[]> {
-  const faces = await detectScaled(image, detector, minFace);
+  const faces = await detectScaled(image, detector, minFace, reduced);
   if (faces.length || Math.max(image.width, image.height) > TIGHT_CROP_MAX_SIDE) return faces;
   const pad = Math.round(Math.max(image.width, image.height) * 0.25);
   const padded = await detectScaled(padEdges(image, pad), detector, minFace);
   return padded.map((f) => clipBox(transformFace(f, 1, -pad, -pad), image));
 }
 
+/** An image already decoded smaller than the full picture: by how much, and the full size. */
+export interface Reduced {
+  by: number;
+  full: { width: number; height: number };
+}
+
 /**
  * Detects faces, first shrinking by a whole factor (block averaging) when the wanted faces are
- * more than {@link DETECT_FACE_PX} pixels. Boxes and landmarks come back in `image` coordinates.
+ * more than {@link DETECT_FACE_PX} pixels. Boxes and landmarks come back in full-image
+ * coordinates. When `image` was decoded `reduced.by` times smaller, the detector still gets the
+ * copy it would get from the full image: the same size, so the same faces within a few pixels
+ * (block-shrunk further when the factors divide, else resized bilinearly).
  */
 async function detectScaled(
   image: RgbImage,
   detector: Detector,
   minFace: number,
+  reduced: Reduced = { by: 1, full: image },
 ): Promise<DetectedFace[]> {
-  const factor = shrinkFactor(minFace, image);
+  const { by, full } = reduced;
+  const factor = Math.max(by, shrinkFactor(minFace, full));
   if (factor < 2) return await detector.detect(image, { minFace });
-  const small = shrinkByBlocks(image, factor);
+  const small = factor === by
+    ? image
+    : factor % by === 0
+    ? shrinkByBlocks(image, factor / by)
+    : resizeBilinear(image, Math.floor(full.width / factor), Math.floor(full.height / factor));
   const faces = await detector.detect(small, { minFace: minFace / factor });
   return faces.map((f) => transformFace(f, factor));
 }
@@ -241,17 +258,16 @@ export async function analyzeImage(
     ? { width: header.height, height: header.width }
     : { width: header.width, height: header.height };
   clock("decode");
-  const detected = await detectFaces(decoded, models.detector, minFace / reduce);
+  const detected = await detectFaces(decoded, models.detector, minFace, { by: reduce, full: size });
   clock("detect");
-  const picked: AnalyzedFace[] = pickFaces(detected, options.pick, decoded);
-  const faces: AnalyzedFace[] = picked.map((f) => reduce > 1 ? transformFace(f, reduce) : f);
+  const faces: AnalyzedFace[] = pickFaces(detected, options.pick, size);
   if (models.embedder || options.keepChips) {
     // Align from the reduced copy while every face is large in it, else from the full image.
-    const fromReduced = picked.every((f) =>
-      Math.min(f.box.width, f.box.height) >= ALIGN_FROM_REDUCED_MIN_FACE
+    const fromReduced = faces.every((f) =>
+      Math.min(f.box.width, f.box.height) / reduce >= ALIGN_FROM_REDUCED_MIN_FACE
     );
-    const [source, sourceFaces] = reduce === 1 || fromReduced || faces.length === 0
-      ? [decoded, picked]
+    const [source, sourceFaces] = reduce === 1 || fromReduced
+      ? [decoded, faces.map((f) => transformFace(f, 1 / reduce))]
       : [decodeImage(bytes, decodeOptions), faces];
     clock("fullDecode");
     // One chip per face for each model, on that model's template; --crops keeps the first.
