@@ -60,8 +60,9 @@ export function readTiffSize(bytes: Uint8Array): { width: number; height: number
 
 /**
  * Decodes the first image of a TIFF to RGB (greyscale replicated, alpha over white).
- * Compressions and layouts are whatever imagescript's TIFF decoder handles (none, LZW,
- * PackBits, Deflate; strips and tiles).
+ * Compressions and layouts are whatever imagescript's TIFF decoder handles (none, LZW, PackBits;
+ * 8 and 16 bits; strips and tiles); for the variants it cannot read, the error says which (see
+ * {@link unsupportedTiffReason}).
  */
 export function decodeTiffPixels(bytes: Uint8Array): RgbImage {
   tiffModule ??= new WebAssembly.Module(withStack(tiffWasm, STACK_PAGES));

@@ -8,6 +8,7 @@ import {
   HEIC_REFUSAL,
   prepareDecoder,
   readImageSize,
+  resizeBilinear,
 } from "../../src/image/decode.ts";
 import { ImageError } from "../../src/image/errors.ts";
 import { readOrientation } from "../../src/image/exif.ts";
@@ -206,4 +207,11 @@ Deno.test("TIFF: 16-bit RGB decodes like its 8-bit twin; CMYK and Deflate are re
     await errorOf(read("deflate.tiff")),
     `unsupported TIFF (Deflate compression)${convert}`,
   );
+});
+
+Deno.test("AVIF grid: four tiles make the whole picture", async () => {
+  const image = await decode(read("grid_2x2.avif"));
+  assert.deepEqual([image.width, image.height], [128, 128]);
+  const diff = meanAbsDiff(image, resizeBilinear(portrait, 128, 128));
+  assert.ok(diff < 8, `mean difference ${diff.toFixed(2)} from the JPEG resized`);
 });
