@@ -1,6 +1,7 @@
 /**
- * A short seeded fuzz round (tasks/fuzz.ts) in the test suite: mutated JPEG, PNG, GIF, BMP, TIFF
- * and ICO files through the decoders, a few through the full detect path, with no finding.
+ * Short seeded fuzz rounds (tasks/fuzz.ts) in the test suite: mutated JPEG, PNG, GIF, BMP, TIFF,
+ * ICO, WebP and AVIF files through the decoders, a few through the full detect path, with no
+ * finding.
  */
 import assert from "node:assert/strict";
 import { decodeImage } from "../../src/image/decode.ts";
@@ -42,6 +43,35 @@ Deno.test("fuzz: 600 mutated images (20 through detection), no crash, hang, leak
   assert.equal(field("masked"), 0, summary);
   // The mutations exercise both outcomes: some inputs still decode, most are refused.
   assert.ok(field("ok") > 30 && field("rejected") > 300, summary);
+});
+
+Deno.test("fuzz: 300 mutated WebP and AVIF files (6 through detection), no finding", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      FUZZ,
+      ...["--seed", "5", "--count", "300", "--detect-count", "6", "--formats", "webp,avif"],
+      ...["--timeout-ms", "20000"],
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stdout);
+  assert.equal(code, 0, text + new TextDecoder().decode(stderr));
+  const summary = text.trim().split("\n").at(-1)!;
+  const field = (name: string) => Number(new RegExp(`\\b${name}=(\\d+)`).exec(summary)?.[1]);
+  assert.equal(field("inputs"), 300, summary);
+  assert.equal(field("detect"), 6, summary);
+  assert.equal(field("findings"), 0, summary);
+  assert.equal(field("masked"), 0, summary);
+  // Both outcomes occur, and both decoders' own checks are reached.
+  assert.ok(field("ok") > 20 && field("rejected") > 150, summary);
+  assert.match(text, /truncated WebP/);
+  assert.match(text, /truncated AVIF/);
 });
 
 Deno.test("fuzz inputs are reproducible from (seed, index) and every seed image is valid", () => {
