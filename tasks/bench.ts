@@ -407,6 +407,20 @@ async function main(args: string[]): Promise<number> {
     );
     const ablations = JSON.parse(await Deno.readTextFile(ablationOut));
     log("ablations done");
+    const searchOut = `${tmp}/gallery-search.json`;
+    check(
+      await measure(Deno.execPath(), [
+        "run",
+        "-A",
+        new URL("tasks/bench/gallery_search.ts", ROOT).pathname,
+        "--out",
+        searchOut,
+      ]),
+      "gallery search",
+      [0],
+    );
+    const gallerySearch = JSON.parse(await Deno.readTextFile(searchOut));
+    log("gallery search done");
     const memory = await memoryRun(large, soak, jobs, `${tmp}/soak`);
     log("memory run done");
 
@@ -459,6 +473,7 @@ async function main(args: string[]): Promise<number> {
       coldStart,
       profile,
       ablations,
+      gallerySearch,
       memory,
       peer: Object.fromEntries(PEERS.map((p) => [p, by(p)[0].report])),
       totalSec: round((performance.now() - started) / 1000, 1),
@@ -541,6 +556,12 @@ function table(r: any): string {
       `${r.memory.peakRssMiB} MiB (${r.memory.peakRssPerWorkerMiB} per worker, main thread included); ` +
       `RSS max in the second tenth of the run ${r.memory.rssSecondTenthMaxMiB}, last tenth ` +
       `${r.memory.rssLastTenthMaxMiB}`,
+  );
+  lines.push(
+    "gallery search (identify --method nearest, fused 320-d, one core), ms per probe face: " +
+      r.gallerySearch.rows.map((g: Record<string, number>) =>
+        `${g.galleryFaces} faces ${g.indexMsPerProbe} (JS loop ${g.loopMsPerProbe}, ${g.speedup}x)`
+      ).join("; "),
   );
   lines.push(`total ${r.totalSec} s`);
   return lines.join("\n");

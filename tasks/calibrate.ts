@@ -6,6 +6,8 @@
  * without `--flip`. The fused vector holds both models' unit vectors (each / √2), so the dlib and
  * MobileFaceNet rows come from the same run, exactly as if each model had run alone. For each
  * embedder and flip setting it records:
+ * Distances are faceprint's own (src/identify/metric.ts: the fused embedder's is the mean of the
+ * two models' distances).
  * - the verification threshold: the one with the best accuracy over all pairs of pairs.txt, and
  *   the k-fold accuracy (each fold's threshold chosen on the others) for the record;
  * - impostor distance quantiles: over every pair of images of different people (≈7 million),
@@ -16,6 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import { parsePairs } from "../src/evaluate/pairs.ts";
+import { type FaceDistance, faceDistance } from "../src/identify/metric.ts";
 import {
   bestThreshold,
   kFoldAccuracy,
@@ -39,12 +42,6 @@ function unit(v: Float32Array): Float32Array {
   return v.map((x) => x * k);
 }
 
-function distance(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return Math.sqrt(s);
-}
-
 /** Image path (relative to the images folder, "name/name_0001.jpg") → fused embedding. */
 async function readEmbeddings(file: string): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
@@ -65,7 +62,10 @@ async function readEmbeddings(file: string): Promise<Map<string, Float32Array>> 
 }
 
 /** Distances of every pair of images of different people, sorted. */
-function impostorDistances(vectors: Map<string, Float32Array>): Float32Array {
+function impostorDistances(
+  vectors: Map<string, Float32Array>,
+  distance: FaceDistance,
+): Float32Array {
   const entries = [...vectors];
   const people = entries.map(([path]) => path.split("/")[0]);
   const count = entries.length * (entries.length - 1) / 2;
@@ -81,7 +81,11 @@ function impostorDistances(vectors: Map<string, Float32Array>): Float32Array {
 
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));
 
-function calibrate(vectors: Map<string, Float32Array>, pairsText: string) {
+function calibrate(
+  vectors: Map<string, Float32Array>,
+  pairsText: string,
+  distance: FaceDistance,
+) {
   const pairs = parsePairs(pairsText, "pairs.txt");
   const scored: ScoredPair[] = pairs.map((p) => {
     const a = vectors.get(p.a), b = vectors.get(p.b);
@@ -89,7 +93,7 @@ function calibrate(vectors: Map<string, Float32Array>, pairsText: string) {
   });
   const best = bestThreshold(scored);
   const kfold = kFoldAccuracy(scored);
-  const impostors = impostorDistances(vectors);
+  const impostors = impostorDistances(vectors, distance);
   return {
     verifyThreshold: round(best.threshold),
     pairs: scored.length,
@@ -124,7 +128,10 @@ if (import.meta.main) {
     for (const [name, part] of Object.entries(PARTS)) {
       const vectors = new Map([...fused].map(([k, v]) => [k, part(v)]));
       const key = flip ? `${name}+flip` : name;
-      embedders[key] = { images: vectors.size, ...calibrate(vectors, pairsText) };
+      embedders[key] = {
+        images: vectors.size,
+        ...calibrate(vectors, pairsText, faceDistance(name)),
+      };
       console.error(`calibrate: ${key}: ${JSON.stringify(embedders[key])}`);
     }
   }

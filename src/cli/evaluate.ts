@@ -19,8 +19,21 @@ import {
   type ScoredPair,
   tarAtFar,
 } from "../evaluate/verification_metrics.ts";
-import { DEFAULT_MIN_PROBABILITY, DEFAULT_SVM_C } from "../identify/defaults.ts";
-import { euclidean, identify, type OpenSetRule } from "../identify/open_set.ts";
+import { DEFAULT_SVM_C } from "../identify/defaults.ts";
+import { buildGalleryIndex } from "../identify/gallery_index.ts";
+import { faceDistance, partSizesOf } from "../identify/metric.ts";
+import {
+  type Identification,
+  type IdentifyMethod,
+  identifyNearest,
+  identifySvm,
+} from "../identify/open_set.ts";
+import {
+  bestCut,
+  openSetCurve,
+  openSetPoint,
+  type ScoredProbe,
+} from "../evaluate/open_set_curve.ts";
 import { type Pick, type PickedFace, pickedFace } from "../pipeline/analyze.ts";
 import {
   type Analyzer,
@@ -34,8 +47,11 @@ import {
   FACE_FLAGS_HELP,
   type FaceOptions,
   imageOptions,
+  OPEN_SET_FLAGS,
+  OPEN_SET_FLAGS_HELP,
   openSetRuleFor,
   parseFaceOptions,
+  parseMethod,
   parsePick,
   thresholdFor,
 } from "./face_options.ts";
@@ -49,9 +65,11 @@ export const EVALUATE_HELP = `Usage: faceprint evaluate DATASET_DIR [--json] [op
 With DATASET_DIR holding train/<person>/ and val/<person>/ (one folder per person): embeds the
 largest face of every image, trains the SVM on train, classifies val and prints
   Accuracy: train=100.000, test=100.000
-(closed-set, as the classic tutorial), then the open-set result (faces answered "unknown", and
-why), a per-person table and a confusion matrix. People only in val/ are strangers: right only
-when answered unknown.
+(closed-set, as the classic tutorial), then the open-set result with the train faces as the
+gallery (faces answered "unknown", and why; enrolled faces named right and strangers taken for
+someone at the cut, and the best cut in hindsight; --json adds the whole curve), a per-person
+table and a confusion matrix. People only in val/ are strangers: right only when answered
+unknown.
 
 With --pairs: verification on a pairs list, LFW pairs.txt (folds<TAB>n header; "name i j" and
 "name1 i name2 j" lines; images DIR/name/name_0001.jpg) or CSV (a,b,same with same = yes/no,
@@ -66,10 +84,9 @@ Options:
   --root DIR            folder the pairs' image paths are relative to
   --pick P              which face per image: largest (default for folders), center (default for
                         --pairs: pre-cropped portraits), score
-  --min-probability P   open-set rule, default ${DEFAULT_MIN_PROBABILITY}
-  --max-distance D      open-set rule, default: the embedder's calibrated threshold
   --threshold T         verification threshold to report accuracy at (default: the embedder's
                         calibrated one; none for a model file)
+${OPEN_SET_FLAGS_HELP}
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 done, 1 done but some images could not be read or had no face, 2 usage error.
@@ -155,20 +172,32 @@ async function evaluateFolders(
     Math.min(options.jobs, files.length),
   );
   try {
-    const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
     const stream = embedStream(files, analyzer, options, pick);
-    return await classifyFolders(stream, train, val, rule, json);
+    const openSet = { values, embedder: analyzer.embedder!.name, flip: options.flip };
+    return await classifyFolders(
+      stream,
+      train,
+      val,
+      openSet,
+      parseMethod(values.method as string | undefined),
+      json,
+    );
   } finally {
     analyzer.close();
   }
 }
 
-/** Trains on the train folders' embeddings, classifies val's and prints the report. */
+/** Trains on the train folders' embeddings, identifies val's and prints the report. */
 async function classifyFolders(
   stream: EmbedStream,
   train: Map<string, string[]>,
   val: Map<string, string[]>,
-  rule: OpenSetRule,
+  openSet: {
+    values: Record<string, string | boolean | undefined>;
+    embedder: string;
+    flip: boolean;
+  },
+  method: IdentifyMethod,
   json: boolean,
 ): Promise<number> {
   const vectors: Float32Array[] = [], labels: string[] = [];
@@ -180,44 +209,82 @@ async function classifyFolders(
     milestone(`>loaded ${embeddings.size} examples for class: ${person}`);
   }
   const model = trainSvm(vectors, labels, { C: DEFAULT_SVM_C });
+  const rule = openSetRuleFor(openSet.values, openSet.embedder, openSet.flip, vectors.length);
   const enrolled = new Map<string, Float32Array[]>();
   vectors.forEach((v, i) => enrolled.set(labels[i], [...(enrolled.get(labels[i]) ?? []), v]));
+  const distance = faceDistance(openSet.embedder);
+  const index = await buildGalleryIndex(vectors, partSizesOf(openSet.embedder, vectors[0].length));
   const outcomes: ValOutcome[] = [];
-  const noFace: string[] = [];
-  for (const [person, files] of val) {
-    const { embeddings, failures } = await embedFiles(stream, files);
-    failed += failures.size;
-    noFace.push(...failures.keys());
-    for (const e of embeddings.values()) {
-      const id = identify(model, e, rule, enrolled);
-      outcomes.push({
-        truth: person,
-        predicted: predictSvm(model, e).label,
-        answer: id.name,
-        reason: id.reason,
+  const probes: ScoredProbe[] = [];
+  try {
+    for (const [person, files] of val) {
+      const { embeddings, failures } = await embedFiles(stream, files);
+      failed += failures.size;
+      const faces = [...embeddings.values()];
+      let ids: Identification[];
+      if (method === "svm") ids = faces.map((e) => identifySvm(model, e, rule, distance, enrolled));
+      else {
+        const found = faces.length ? await index.nearest(faces, 1) : [];
+        ids = found.map(([best]) =>
+          identifyNearest({ person: labels[best.index], distance: best.distance }, rule)
+        );
+      }
+      faces.forEach((e, i) => {
+        const id = ids[i];
+        outcomes.push({
+          truth: person,
+          predicted: predictSvm(model, e).label,
+          answer: id.name,
+          reason: id.reason,
+        });
+        probes.push({
+          enrolled: train.has(person),
+          candidateRight: id.candidate === person,
+          distance: id.distance ?? Infinity,
+        });
       });
+      milestone(`>loaded ${embeddings.size} examples for class: ${person} (val)`);
     }
-    milestone(`>loaded ${embeddings.size} examples for class: ${person} (val)`);
+  } finally {
+    index.dispose();
   }
   const report = classificationReport(outcomes, model.classes);
+  const atCut = openSetPoint(probes, rule.maxDistance);
+  const best = bestCut(probes);
+  const openSetResult = {
+    method,
+    maxDistance: rule.maxDistance,
+    namedRight: atCut.namedRight,
+    strangersAccepted: atCut.strangersAccepted,
+    bestCut: best,
+    curve: openSetCurve(probes),
+  };
   if (json) {
     console.log(JSON.stringify({
       trainAccuracy: model.training.accuracy,
       trainFaces: vectors.length,
       valFaces: outcomes.length,
       imagesWithoutFace: failed,
-      rule,
+      rule: { maxDistance: rule.maxDistance, minProbability: rule.minProbability },
+      openSet: openSetResult,
       ...report,
     }));
   } else {
+    const strangers = probes.filter((p) => !p.enrolled).length;
     console.log(
       `Accuracy: train=${pct(model.training.accuracy)}, test=${pct(report.testAccuracy)}`,
     );
     console.log(
-      `Open set (min probability ${rule.minProbability}, max distance ${rule.maxDistance}): ` +
+      `Open set (method ${method}, distance cut ${rule.maxDistance.toFixed(4)}): ` +
         `${report.unknown.total} of ${outcomes.length} val faces unknown ` +
         `(${report.unknown.byProbability} by probability, ${report.unknown.byDistance} by distance); ` +
         `open-set accuracy=${pct(report.openSetAccuracy)}`,
+    );
+    console.log(
+      `  enrolled people's faces named right: ${pct(atCut.namedRight)}` +
+        (strangers ? `; strangers named as someone: ${pct(atCut.strangersAccepted)}` : "") +
+        ` (best cut in hindsight ${best.maxDistance.toFixed(4)}: ${pct(best.namedRight)}` +
+        (strangers ? ` / ${pct(best.strangersAccepted)})` : ")"),
     );
     if (failed) console.log(`Images skipped (unreadable or no face): ${failed}`);
     console.log("");
@@ -277,7 +344,7 @@ async function evaluatePairs(
   const { embeddings, failures } = embedded;
   const scored: (ScoredPair & { a: string; b: string })[] = pairs.map((p) => {
     const ea = embeddings.get(paths.get(p.a)!), eb = embeddings.get(paths.get(p.b)!);
-    const distance = ea && eb ? euclidean(ea, eb) : Infinity;
+    const distance = ea && eb ? faceDistance(embedder)(ea, eb) : Infinity;
     return { a: p.a, b: p.b, same: p.same, fold: p.fold, distance };
   });
   const kfold = kFoldAccuracy(scored);
@@ -349,8 +416,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       pairs: { type: "string" },
       root: { type: "string" },
       pick: { type: "string" },
-      "min-probability": { type: "string" },
-      "max-distance": { type: "string" },
+      ...OPEN_SET_FLAGS,
       threshold: { type: "string" },
     },
   });

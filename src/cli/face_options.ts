@@ -19,9 +19,14 @@ import {
   STAMPED_NAMES,
 } from "../embed/catalog.ts";
 import { UsageError } from "./errors.ts";
-import { DEFAULT_MIN_PROBABILITY } from "../identify/defaults.ts";
+import { DEFAULT_MAX_FALSE_ACCEPT } from "../identify/defaults.ts";
 import { calibrationFor } from "../identify/calibration.ts";
-import type { OpenSetRule } from "../identify/open_set.ts";
+import {
+  confidenceFor,
+  type IdentifyMethod,
+  openSetCut,
+  type OpenSetRule,
+} from "../identify/open_set.ts";
 
 /** Whether embeddings average in the mirror image by default (see README: measured cost/benefit). */
 export const DEFAULT_FLIP = true;
@@ -130,27 +135,68 @@ export function requiredThreshold(
   return threshold;
 }
 
+/** The open-set flags of `identify` and `evaluate`. */
+export const OPEN_SET_FLAGS = {
+  method: { type: "string" },
+  "max-false-accept": { type: "string" },
+  "max-distance": { type: "string" },
+  "min-probability": { type: "string" },
+} as const;
+
+/** Help for {@link OPEN_SET_FLAGS}. */
+export const OPEN_SET_FLAGS_HELP = `Open-set options (who is "unknown"):
+  --method M            nearest (default: the person of the nearest enrolled face) or svm (the
+                        trained classifier's answer; needs --model)
+  --max-false-accept F  the chance that a stranger is named as someone, per face (default
+                        ${DEFAULT_MAX_FALSE_ACCEPT}); the distance cut is set from it, the
+                        embedder's calibration and the number of enrolled faces
+  --max-distance D      a fixed distance cut instead (needed for a model file's embedder)
+  --min-probability P   svm only: also unknown below this SVM probability (default 0: off)`;
+
+/** `--method`, checked. */
+export function parseMethod(text: string | undefined): IdentifyMethod {
+  const method = text ?? "nearest";
+  if (method !== "nearest" && method !== "svm") {
+    throw new UsageError(`--method expects nearest or svm, got "${method}"`);
+  }
+  return method;
+}
+
 /**
- * The open-set rule from `--min-probability` / `--max-distance`, defaulting to the measured
- * probability and the embedder's calibrated distance.
+ * The open-set rule for a gallery of `galleryFaces` faces of `embedder`: a cut from
+ * `--max-distance`, else from `--max-false-accept` and the embedder's calibration; a confidence
+ * function when the embedder is calibrated.
  */
 export function openSetRuleFor(
   values: Record<string, string | boolean | undefined>,
   embedder: string,
   flip: boolean,
+  galleryFaces: number,
 ): OpenSetRule {
+  const calibration = calibrationFor(embedder, flip);
+  const maxFalseAccept = nonNegativeFlag(
+    "max-false-accept",
+    values["max-false-accept"] as string | undefined,
+    DEFAULT_MAX_FALSE_ACCEPT,
+  );
+  const fixed = values["max-distance"] as string | undefined;
+  let maxDistance: number;
+  if (fixed !== undefined) maxDistance = nonNegativeFlag("max-distance", fixed, 0);
+  else if (calibration) maxDistance = openSetCut(calibration, maxFalseAccept, galleryFaces);
+  else {
+    throw new UsageError(
+      `embedder ${embedder} has no calibrated distances: give --max-distance (measure one with ` +
+        "'faceprint evaluate' on your own photos)",
+    );
+  }
   return {
+    maxDistance,
     minProbability: nonNegativeFlag(
       "min-probability",
       values["min-probability"] as string | undefined,
-      DEFAULT_MIN_PROBABILITY,
+      0,
     ),
-    maxDistance: requiredThreshold(
-      values["max-distance"] as string | undefined,
-      "max-distance",
-      embedder,
-      flip,
-    ),
+    confidence: calibration ? confidenceFor(calibration, galleryFaces) : undefined,
   };
 }
 

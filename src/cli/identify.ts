@@ -4,8 +4,18 @@ import { chooseEmbedder } from "./stamped_embedder.ts";
 import { readGallery } from "../gallery/mod.ts";
 import { drawAnnotations } from "../image/annotate.ts";
 import { encodePng } from "../image/encode_png.ts";
-import { DEFAULT_MIN_PROBABILITY } from "../identify/defaults.ts";
-import { type EnrolledFaces, identify, type OpenSetRule, UNKNOWN } from "../identify/open_set.ts";
+import { buildGalleryIndex } from "../identify/gallery_index.ts";
+import { faceDistance, partSizesOf } from "../identify/metric.ts";
+import {
+  type EnrolledFaces,
+  type Identification,
+  identifyNearest,
+  identifySvm,
+  type OpenSetRule,
+  UNKNOWN,
+} from "../identify/open_set.ts";
+import type { GalleryRecord } from "../gallery/mod.ts";
+import type { EmbedderInfo } from "../pipeline/worker_pool.ts";
 import { type Analyzer, createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import type { Box } from "../types.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -14,11 +24,14 @@ import {
   FACE_FLAGS_HELP,
   type FaceOptions,
   imageOptions,
+  OPEN_SET_FLAGS,
+  OPEN_SET_FLAGS_HELP,
   openSetRuleFor,
   parseFaceOptions,
+  parseMethod,
 } from "./face_options.ts";
 import { expandInputs, type Input, readInput } from "./inputs.ts";
-import { progress, warn } from "./log.ts";
+import { info, progress, warn } from "./log.ts";
 import { readModelFile } from "./models_file.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
 import { roundBox } from "./records.ts";
@@ -26,41 +39,44 @@ import { outputStem, uniqueName } from "./names.ts";
 
 /** Help for `faceprint identify`. */
 export const IDENTIFY_HELP =
-  `Usage: faceprint identify PATH... --model MODEL.json [--gallery G] [options]
+  `Usage: faceprint identify PATH... --gallery G [--model MODEL.json] [options]
 
-Names every face in every image with the trained SVM. One JSON object per image:
-  {"file","width","height","faces":[{"box","score","name","probability","distance",
-   "candidate","reason"}]}
-A face is "unknown" when the SVM's probability is below --min-probability, or (with --gallery)
-when it is farther than --max-distance from every enrolled face of the person the SVM chose;
-"candidate" is the SVM's best guess and "reason" says which rule made it unknown. Give the gallery
-the model was trained on: without it only the probability rule applies, and strangers are more
-often taken for someone.
+Names every face in every image. One JSON object per image:
+  {"file","width","height","faces":[{"box","score","name","candidate","distance","confidence",
+   "probability","reason"}]}
+"candidate" is the best guess: the person of the nearest enrolled face (--method nearest, the
+default) or the SVM's answer (--method svm). "name" is the candidate when the face is within the
+distance cut of one of the candidate's enrolled faces, else "unknown" ("reason" says why).
+"distance" is to that nearest face. "confidence" is 1 − the chance that a stranger comes this
+close to some face of this gallery (from the embedder's calibration on LFW): 0.999 means about 1
+stranger in 1,000 would. The cut is set so that a stranger is named with chance
+--max-false-accept; the larger the gallery, the tighter the cut.
 
 Options:
-  --model MODEL.json    the classifier (from 'faceprint train')
-  --gallery G           the gallery, for the distance rule (recommended)
-  --min-probability P   default ${DEFAULT_MIN_PROBABILITY}
-  --max-distance D      default: the embedder's calibrated threshold (faceprint --version)
-  --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name (93%)"
-                        (green), or "unknown" (red)
-  -f, --format F        jsonl (default), json, csv (file,name,probability,x,y,width,height,error)
+  --gallery G           the enrolled faces (from 'faceprint enroll')
+  --model MODEL.json    the classifier (from 'faceprint train'), for --method svm
+${OPEN_SET_FLAGS_HELP}
+  --annotate DIR        write DIR/<image>.png with each face boxed and labelled "name 99.9%"
+                        (green; the confidence), or "unknown" (red)
+  -f, --format F        jsonl (default), json, csv (file,face,name,candidate,distance,confidence,
+                        probability,x,y,width,height,reason,error)
 ${FACE_FLAGS_HELP}
 
 Exit codes: 0 all images read, 1 some images failed (their errors are in the output), 2 usage
 error or an unreadable model/gallery.
 
 Example:
-  faceprint identify party/ --model people.svm.json --gallery people.jsonl --annotate named/`;
+  faceprint identify party/ --gallery people.jsonl --annotate named/`;
 
 /** One identified face as printed. */
 interface IdentifiedFace {
   box: Box;
   score: number;
   name: string;
-  probability: number;
   candidate: string;
   distance?: number;
+  confidence?: number;
+  probability?: number;
   reason?: string;
 }
 
@@ -74,6 +90,7 @@ interface IdentifyRecord {
 }
 
 const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
 
 /** Runs `faceprint identify`; returns the exit code. */
 export async function identifyCommand(argv: string[]): Promise<number> {
@@ -82,15 +99,22 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...FACE_FLAGS,
+      ...OPEN_SET_FLAGS,
       model: { type: "string" },
       gallery: { type: "string" },
-      "min-probability": { type: "string" },
-      "max-distance": { type: "string" },
       annotate: { type: "string" },
       format: { type: "string", short: "f" },
     },
   });
-  if (!values.model) throw new UsageError("--model MODEL.json is required");
+  const method = parseMethod(values.method);
+  if (!values.gallery) {
+    throw new UsageError(
+      "--gallery G is required: the open-set rule compares each face with the enrolled faces",
+    );
+  }
+  if (method === "svm" && !values.model) {
+    throw new UsageError("--method svm needs --model MODEL.json (from 'faceprint train')");
+  }
   if (positionals.length === 0) {
     throw new UsageError("no input: give image files, directories or -");
   }
@@ -106,42 +130,132 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     Math.min(options.jobs, inputs.length),
   );
   try {
-    const rule = openSetRuleFor(values, analyzer.embedder!.name, options.flip);
-    return await identifyAll(analyzer, inputs, values, { ...options, rule, format });
+    const embedder = analyzer.embedder!;
+    const stamp = { embedder: embedder.name, embedderHash: embedder.hash, dim: embedder.size };
+    const gallery = await readGallery(values.gallery, stamp);
+    if (gallery.records.length === 0) throw new UsageError(`${values.gallery}: no faces enrolled`);
+    const rule = openSetRuleFor(values, embedder.name, options.flip, gallery.records.length);
+    info(
+      `${gallery.records.length} enrolled faces of ${
+        new Set(gallery.records.map((r) => r.person)).size
+      } ` +
+        `people; method ${method}, distance cut ${rule.maxDistance.toFixed(3)}`,
+    );
+    const namer = method === "svm"
+      ? await svmNamer(values.model!, embedder, gallery.records, rule)
+      : await nearestNamer(gallery.records, embedder.name, rule);
+    try {
+      return await identifyAll(analyzer, inputs, values, { ...options, format }, namer);
+    } finally {
+      namer.dispose();
+    }
   } finally {
     analyzer.close();
   }
 }
 
-/** Loads the model (and gallery), then names the faces of every input, in input order. */
+/** Names the faces of one image. */
+interface Namer {
+  name(embeddings: Float32Array[]): Promise<Identification[]>;
+  dispose(): void;
+}
+
+/** The nearest method over an index of the gallery. */
+async function nearestNamer(
+  records: readonly GalleryRecord[],
+  embedder: string,
+  rule: OpenSetRule,
+): Promise<Namer> {
+  const vectors = records.map((r) => r.embedding);
+  const index = await buildGalleryIndex(vectors, partSizesOf(embedder, vectors[0].length));
+  return {
+    async name(embeddings) {
+      const found = embeddings.length ? await index.nearest(embeddings, 1) : [];
+      return found.map(([best]) =>
+        identifyNearest(
+          best && { person: records[best.index].person, distance: best.distance },
+          rule,
+        )
+      );
+    },
+    dispose: () => index.dispose(),
+  };
+}
+
+/** The SVM method, with the distance check against the candidate's enrolled faces. */
+async function svmNamer(
+  modelFile: string,
+  embedder: EmbedderInfo,
+  records: readonly GalleryRecord[],
+  rule: OpenSetRule,
+): Promise<Namer> {
+  const { model } = await readModelFile(modelFile, embedder);
+  const enrolled: EnrolledFaces = new Map();
+  for (const r of records) enrolled.set(r.person, [...(enrolled.get(r.person) ?? []), r.embedding]);
+  const distance = faceDistance(embedder.name);
+  return {
+    name: (embeddings) =>
+      Promise.resolve(embeddings.map((e) => identifySvm(model, e, rule, distance, enrolled))),
+    dispose: () => {},
+  };
+}
+
+/** A face's label on the annotated image: the name and its confidence. */
+function labelOf(face: IdentifiedFace): string {
+  if (face.name === UNKNOWN) return UNKNOWN;
+  if (face.confidence === undefined) return `${face.name} d=${face.distance?.toFixed(2)}`;
+  return `${face.name} ${formatConfidence(face.confidence)}`;
+}
+
+/** 0.99973 → "99.97%", 0.999997 → "99.99%+": enough digits to tell confidences near 1 apart. */
+function formatConfidence(confidence: number): string {
+  const pct = confidence * 100;
+  if (pct >= 99.99) return "99.99%+";
+  const digits = pct >= 99 ? 2 : pct >= 90 ? 1 : 0;
+  return `${(Math.floor(pct * 10 ** digits) / 10 ** digits).toFixed(digits)}%`;
+}
+
+/** Names the faces of every input, in input order. */
 async function identifyAll(
   analyzer: Analyzer,
   inputs: Input[],
-  values: { model?: string; gallery?: string; annotate?: string },
-  options: FaceOptions & { rule: OpenSetRule; format: Format },
+  values: { annotate?: string },
+  options: FaceOptions & { format: Format },
+  namer: Namer,
 ): Promise<number> {
-  const { rule, format } = options;
-  const embedder = analyzer.embedder!;
-  const { model } = await readModelFile(values.model!, embedder);
-  let enrolled: EnrolledFaces | undefined;
-  if (values.gallery) {
-    const stamp = { embedder: embedder.name, embedderHash: embedder.hash, dim: embedder.size };
-    const gallery = await readGallery(values.gallery, stamp);
-    enrolled = new Map();
-    for (const r of gallery.records) {
-      enrolled.set(r.person, [...(enrolled.get(r.person) ?? []), r.embedding]);
-    }
-  } else {
-    warn("no --gallery: unknown faces are decided by probability alone");
-  }
+  const { format } = options;
   if (values.annotate !== undefined) await Deno.mkdir(values.annotate, { recursive: true });
 
   const writer = createWriter<IdentifyRecord>(format, {
-    header: ["file", "name", "probability", "x", "y", "width", "height"],
+    header: [
+      "file",
+      "face",
+      "name",
+      "candidate",
+      "distance",
+      "confidence",
+      "probability",
+      "x",
+      "y",
+      "width",
+      "height",
+      "reason",
+    ],
     rows: (r) =>
-      (r.faces ?? []).map((
-        f,
-      ) => [r.file, f.name, f.probability, f.box.x, f.box.y, f.box.width, f.box.height]),
+      (r.faces ?? []).map((f, i) => [
+        r.file,
+        i,
+        f.name,
+        f.candidate,
+        f.distance ?? "",
+        f.confidence ?? "",
+        f.probability ?? "",
+        f.box.x,
+        f.box.y,
+        f.box.width,
+        f.box.height,
+        f.reason ?? "",
+      ]),
   });
   const usedNames = new Set<string>();
   let failed = 0;
@@ -161,16 +275,20 @@ async function identifyAll(
     try {
       if (!outcome.ok) throw outcome.error;
       const result = outcome.value;
-      const faces = result.faces.map((face): IdentifiedFace => {
-        const id = identify(model, face.embedding!, rule, enrolled);
+      const ids = await namer.name(result.faces.map((face) => face.embedding!));
+      const faces = result.faces.map((face, i): IdentifiedFace => {
+        const id = ids[i];
         const out: IdentifiedFace = {
           box: roundBox(face.box),
           score: r4(face.score),
           name: id.name,
-          probability: r4(id.probability),
           candidate: id.candidate,
         };
-        if (id.distance !== undefined) out.distance = r4(id.distance);
+        if (id.distance !== undefined && Number.isFinite(id.distance)) {
+          out.distance = r4(id.distance);
+        }
+        if (id.confidence !== undefined) out.confidence = r6(id.confidence);
+        if (id.probability !== undefined) out.probability = r4(id.probability);
         if (id.reason) out.reason = id.reason;
         return out;
       });
@@ -179,7 +297,7 @@ async function identifyAll(
           result.image,
           faces.map((f) => ({
             box: f.box,
-            label: f.name === UNKNOWN ? UNKNOWN : `${f.name} (${Math.round(f.probability * 100)}%)`,
+            label: labelOf(f),
             color: f.name === UNKNOWN ? [220, 40, 40] : [0, 200, 0],
           })),
         );

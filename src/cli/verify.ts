@@ -1,6 +1,6 @@
 /** `faceprint verify A B`: is the face in A the same person as the face in B? */
 import { parseArgs } from "node:util";
-import { euclidean } from "../identify/open_set.ts";
+import { faceDistance } from "../identify/metric.ts";
 import { embedPickedFace } from "../pipeline/analyze.ts";
 import { loadDetector, loadEmbedder } from "../pipeline/models.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -64,7 +64,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     if (!picked) throw new Error(`${path}: no face found`);
     faces.push({ embedding: picked.face.embedding, detected: picked.detected });
   }
-  const distance = euclidean(faces[0].embedding, faces[1].embedding);
+  const distance = faceDistance(embedder.name)(faces[0].embedding, faces[1].embedding);
   const same = distance <= threshold;
   console.log(JSON.stringify({
     a: positionals[0],

@@ -20,6 +20,14 @@ export const STAMPED_NAMES: Record<BuiltinEmbedder, string> = {
   fused: "fused-v1",
 };
 
+/**
+ * Sizes of the unit vectors a fused embedder's stamped vector is made of, in order (each stored
+ * scaled by 1/√k); single-model embedders are absent.
+ */
+export const STAMPED_PART_SIZES: Record<string, readonly number[]> = {
+  "fused-v1": [128, 192],
+};
+
 /** An embedder to load. */
 export type EmbedderChoice =
   | { kind: "builtin"; name: BuiltinEmbedder }

@@ -47,3 +47,25 @@ export function impostorDistance(c: EmbedderCalibration, far: number): number {
   }
   return q[q.length - 1][1];
 }
+
+/**
+ * The fraction of different-person pairs closer than `distance`: the inverse of
+ * {@link impostorDistance}, log-linear between the measured quantiles; 1 beyond the largest
+ * measured distance, the smallest measured fraction below the smallest (an upper bound).
+ *
+ * @example
+ * impostorRate(calibrationFor("fused-v1", true)!, 0.6); // ≈ 1e-5
+ */
+export function impostorRate(c: EmbedderCalibration, distance: number): number {
+  const q = c.impostorQuantiles;
+  if (distance > q[0][1]) return 1;
+  for (let i = 1; i < q.length; i++) {
+    const [f1, d1] = q[i];
+    if (distance >= d1) {
+      const [f0, d0] = q[i - 1];
+      const t = d0 === d1 ? 0 : (distance - d1) / (d0 - d1);
+      return Math.exp(Math.log(f1) + t * (Math.log(f0) - Math.log(f1)));
+    }
+  }
+  return q[q.length - 1][0];
+}

@@ -12,8 +12,8 @@
 export const DEFAULT_SVM_C = 10;
 
 /**
- * `identify`'s open-set probability rule: below this SVM probability a face is unknown. 0.25 kept
- * every enrolled face of bbt and deepface (lowest 0.30) while rejecting strangers the distance
- * rule let through. The distance thresholds are per embedder: see calibration.ts.
+ * `identify`'s and `evaluate`'s open-set knob: the chance, per face, that a stranger is named as
+ * an enrolled person. Chosen on the lfw-dev open-set protocol (`deno task openset`; the README's
+ * "Identification" section has the curve).
  */
-export const DEFAULT_MIN_PROBABILITY = 0.25;
+export const DEFAULT_MAX_FALSE_ACCEPT = 0.01;

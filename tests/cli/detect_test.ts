@@ -27,7 +27,7 @@ const center = (
   f: Face,
 ): [number, number] => [f.box.x + f.box.width / 2, f.box.y + f.box.height / 2];
 
-Deno.test("--version names each embedded model with its sha256", async () => {
+Deno.test("--version names each embedded model with its sha256, and the calibrated thresholds", async () => {
   const { code, stdout } = await runCli(["--version"]);
   assert.equal(code, 0);
   assert.match(stdout, /^faceprint \d+\.\d+\.\d+/);
@@ -36,6 +36,11 @@ Deno.test("--version names each embedded model with its sha256", async () => {
     /mtcnn .*sha256:20f4d3ac278e42e9a079453441533ec4e79bb6bd2e7cf7bd33e34ee123d674cb/,
   );
   assert.match(stdout, /dlib-resnet .*face_recognition_model\.weights.*sha256:58c8187e/);
+  assert.match(stdout, /mobilefacenet .*MobileFaceNet\.tflite.*sha256:d8ba40c0/);
+  assert.match(
+    stdout,
+    /threshold {2}fused-v1\+flip {2}0\.\d+ {2}\(LFW folds 1-5: 99\.\d\d% k-fold\)/,
+  );
 });
 
 Deno.test("detect finds the three faces of sample1 where they are, landmarks inside", async () => {

@@ -104,24 +104,22 @@ Deno.test("train is deterministic; identify names alice in sample1, csv and anno
   assert.equal(await Deno.readTextFile(model), first, "same gallery, same model file");
 
   const out = `${work}/annotated`;
-  const id = await runCli([
-    "identify",
-    sample1,
-    "--model",
-    model,
-    "--gallery",
-    gallery,
-    "--annotate",
-    out,
-  ]);
+  const id = await runCli(["identify", sample1, "--gallery", gallery, "--annotate", out]);
   assert.equal(id.code, 0, id.stderr);
-  const faces =
-    jsonLines<{ faces: { box: { x: number }; name: string; probability: number }[] }>(id.stdout)[0]
-      .faces;
+  type Face = {
+    box: { x: number };
+    name: string;
+    candidate: string;
+    distance: number;
+    confidence: number;
+    probability?: number;
+  };
+  const faces = jsonLines<{ faces: Face[] }>(id.stdout)[0].faces;
   assert.equal(faces.length, 3);
   const named = faces.find((f) => Math.abs(f.box.x - alice.x) < 10)!;
   assert.equal(named.name, "alice");
-  assert.ok(named.probability > 0.5);
+  assert.ok(named.confidence > 0.99, `confidence ${named.confidence}`);
+  assert.equal(named.probability, undefined, "nearest method: no SVM probability");
   assert.equal(
     faces.filter((f) => f.name === "alice").length,
     1,
@@ -130,24 +128,78 @@ Deno.test("train is deterministic; identify names alice in sample1, csv and anno
   const annotated = decodeImage(await Deno.readFile(`${out}/sample1.png`));
   assert.deepEqual([annotated.width, annotated.height], [1920, 1280]);
 
-  const csv = await runCli([
+  const svm = await runCli([
     "identify",
     sample1,
+    "--method",
+    "svm",
     "--model",
     model,
     "--gallery",
     gallery,
-    "-f",
-    "csv",
   ]);
-  const rows = csv.stdout.trim().split("\n");
-  assert.equal(rows[0], "file,name,probability,x,y,width,height,error");
-  assert.equal(rows.length, 4);
-  assert.ok(rows.some((r) => r.startsWith(`${sample1},alice,`)));
+  assert.equal(svm.code, 0, svm.stderr);
+  const svmFaces = jsonLines<{ faces: Face[] }>(svm.stdout)[0].faces;
+  assert.deepEqual(svmFaces.map((f) => f.name), faces.map((f) => f.name), "svm agrees");
+  assert.ok(svmFaces.find((f) => f.name === "alice")!.probability! > 0.5);
 
-  const wrongModel = await runCli(["identify", sample1, "--model", gallery]);
+  const csv = await runCli(["identify", sample1, "--gallery", gallery, "-f", "csv"]);
+  const rows = csv.stdout.trim().split("\n");
+  assert.equal(
+    rows[0],
+    "file,face,name,candidate,distance,confidence,probability,x,y,width,height,reason,error",
+  );
+  assert.equal(rows.length, 4);
+  assert.ok(rows.some((r) => r.startsWith(`${sample1},`) && r.split(",")[2] === "alice"));
+
+  const noGallery = await runCli(["identify", sample1, "--model", model]);
+  assert.equal(noGallery.code, 2);
+  assert.match(noGallery.stderr, /--gallery G is required/);
+  const wrongModel = await runCli([
+    "identify",
+    sample1,
+    "--gallery",
+    gallery,
+    "--method",
+    "svm",
+    "--model",
+    gallery,
+  ]);
   assert.equal(wrongModel.code, 2);
   assert.match(wrongModel.stderr, new RegExp(gallery));
+});
+
+Deno.test("identify: a person enrolled from one photo is named on another photo, a stranger is unknown", async () => {
+  const { work, gallery } = await setup();
+  const one = await runCli([
+    "enroll",
+    "--name",
+    "alice",
+    `${work}/people/alice/alice0.png`,
+    "--gallery",
+    gallery,
+  ]);
+  assert.equal(one.code, 0, one.stderr);
+  const again = await runCli([
+    "identify",
+    `${work}/people/alice/alice3.png`,
+    `${work}/people/bea/bea0.png`,
+    "--gallery",
+    gallery,
+  ]);
+  assert.equal(again.code, 0, again.stderr);
+  const [alice, bea] = jsonLines<{ faces: { name: string; reason?: string }[] }>(again.stdout);
+  assert.equal(alice.faces[0].name, "alice");
+  assert.equal(bea.faces[0].name, "unknown");
+  assert.match(bea.faces[0].reason!, /^distance [\d.]+ > [\d.]+$/);
+
+  await runCli(["enroll", "--name", "bea", `${work}/people/bea/bea0.png`, "--gallery", gallery]);
+  const train = await runCli(["train", "--gallery", gallery, "--out", `${work}/m.json`]);
+  assert.equal(train.code, 0, train.stderr);
+  assert.match(
+    train.stderr,
+    /2 of 2 people have fewer than 3 photos \(alice, bea\).*--method nearest/,
+  );
 });
 
 Deno.test("verify: exit 0 same person, 1 different, 2 when an image has no face", async () => {
