@@ -1,13 +1,16 @@
 /**
  * `deno task large-photo [FILE]`: one large photo from bytes to embedded faces with one worker
  * (the default detector and embedder, in process), timed per stage: median of 5 runs after one
- * warm-up, and the process's peak resident memory. Each way runs in a child process of its own:
+ * warm-up, the CPU time of the whole analysis (user + system, all threads: what the wall time
+ * would be on an idle machine when the work runs on one thread), and the process's peak resident
+ * memory. Each way runs in a child process of its own:
  * large JPEGs decoded at reduced size for detection (the default) and at full size (as before),
  * and the faces of the two are compared (box offsets, embedding distance).
  *
  * FILE defaults to ../shared/data/groups/001_A.jpg (4912×7360, 36 MP). Prints one JSON object.
  */
 import type { AnalyzedFace } from "../src/pipeline/analyze.ts";
+import { cpuUsage } from "node:process";
 import { median, round } from "./bench/stats.ts";
 
 const DEFAULT_FILE = new URL("../../shared/data/groups/001_A.jpg", import.meta.url).pathname;
@@ -32,6 +35,7 @@ async function child(file: string, reduceJpeg: boolean): Promise<void> {
   let faces: ChildResult["faces"] = [];
   for (let run = 0; run <= RUNS; run++) {
     const timings = { decode: 0, detect: 0, fullDecode: 0, embed: 0 };
+    const cpuStart = cpuUsage();
     const start = performance.now();
     const bytes = await Deno.readFile(file);
     const read = performance.now() - start;
@@ -45,8 +49,12 @@ async function child(file: string, reduceJpeg: boolean): Promise<void> {
       timings,
     });
     const total = performance.now() - start;
+    const { user, system } = cpuUsage(cpuStart);
+    const cpu = (user + system) / 1000;
     if (run === 0) continue; // warm-up: WASM compilation, first tensors
-    for (const [k, v] of Object.entries({ read, ...timings, total })) (runs[k] ??= []).push(v);
+    for (const [k, v] of Object.entries({ read, ...timings, total, cpu })) {
+      (runs[k] ??= []).push(v);
+    }
     faces = result.faces.map((f: AnalyzedFace) => ({ box: f.box, embedding: [...f.embedding!] }));
   }
   const status = Deno.readTextFileSync("/proc/self/status");

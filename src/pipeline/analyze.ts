@@ -6,7 +6,7 @@
 import { decodeImage, prepareDecoder, readImageSize } from "../image/decode.ts";
 import { readOrientation } from "../image/exif.ts";
 import type { PixelScratch } from "../image/pixel_scratch.ts";
-import { resizeBilinear, shrinkByBlocks } from "../image/resize.ts";
+import { resizeArea, shrinkByBlocks } from "../image/resize.ts";
 import { alignFace } from "../embed/align.ts";
 import { padEdges } from "../image/pad.ts";
 import { fuseVectors } from "../embed/fusion.ts";
@@ -163,7 +163,7 @@ export interface Reduced {
  * more than {@link DETECT_FACE_PX} pixels. Boxes and landmarks come back in full-image
  * coordinates. When `image` was decoded `reduced.by` times smaller, the detector still gets the
  * copy it would get from the full image: the same size, so the same faces within a few pixels
- * (block-shrunk further when the factors divide, else resized bilinearly).
+ * (block-shrunk further when the factors divide, else area-averaged).
  */
 async function detectScaled(
   image: RgbImage,
@@ -178,7 +178,7 @@ async function detectScaled(
     ? image
     : factor % by === 0
     ? shrinkByBlocks(image, factor / by)
-    : resizeBilinear(image, Math.floor(full.width / factor), Math.floor(full.height / factor));
+    : resizeArea(image, Math.floor(full.width / factor), Math.floor(full.height / factor));
   const faces = await detector.detect(small, { minFace: minFace / factor });
   return faces.map((f) => transformFace(f, factor));
 }
