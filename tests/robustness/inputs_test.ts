@@ -184,7 +184,7 @@ Deno.test("a batch of broken, mislabelled and hostile files: one record each, go
       "b_truncated.jpg": "truncated JPEG",
       "c_truncated.png": "truncated PNG",
       "d_random.jpg": "not an image (unknown format)",
-      "g_photo.webp": "unsupported format: webp",
+      "g_photo.webp": "truncated WebP",
       "k_dangling.jpg": "no such file or directory",
       "l_loop_a.jpg": "symlink loop",
       "l_loop_b.jpg": "symlink loop",
@@ -506,14 +506,13 @@ Deno.test({
     let decoded = 0;
     for (const record of records) {
       const key = record.file.split("/").slice(-2).join("/");
-      if (key.endsWith(".webp")) assert.equal(record.error, "unsupported format: webp", key);
-      else if (expected[key]) assert.equal(record.error, expected[key], key);
+      if (expected[key]) assert.equal(record.error, expected[key], key);
       else {
         assert.equal(record.error, undefined, key);
         assert.ok(record.width! > 0 && record.height! > 0);
         decoded++;
       }
-      if (key.startsWith("formats/einstein") && !key.endsWith(".webp")) {
+      if (key.startsWith("formats/einstein")) {
         assert.equal(record.faces!.length, 1, key);
       }
     }
