@@ -54,7 +54,7 @@ import {
 import { reportSaved } from "./interrupt.ts";
 import { checkModelPeople, expectKind } from "./file_kind.ts";
 import { roundBox } from "./records.ts";
-import { outputStem, uniqueName } from "./names.ts";
+import { outputPath, outputStem, uniqueName } from "./names.ts";
 import { IdentifyReport } from "../report/identify_report.ts";
 import { checkReportPath, writeReport } from "../report/report_file.ts";
 
@@ -367,9 +367,10 @@ async function identifyAll(
             color: f.name === UNKNOWN ? [220, 40, 40] : [0, 200, 0],
           })),
         );
-        record.annotated = `${values.annotate}/${
-          uniqueName(outputStem(input.path), usedNames)
-        }.png`;
+        record.annotated = outputPath(
+          values.annotate,
+          `${uniqueName(outputStem(input.path), usedNames)}.png`,
+        );
         await Deno.writeFile(record.annotated, encodePng(annotated));
         reportSaved(() => `${usedNames.size} annotated images written to ${values.annotate}`);
       }

@@ -27,7 +27,7 @@ import {
   IMAGE_COLUMNS,
   type ImageRecord,
 } from "./records.ts";
-import { outputStem, uniqueName } from "./names.ts";
+import { outputPath, outputStem, uniqueName } from "./names.ts";
 import { endProgress, progress, warn } from "./log.ts";
 
 /** CSV columns of `detect` / `embed`: the image, then one face per row (blank for none). */
@@ -59,7 +59,7 @@ async function writeCrops(
       paths.push(undefined);
       continue;
     }
-    const path = `${dir}/${uniqueName(`${outputStem(file)}_${i}`, used)}.png`;
+    const path = outputPath(dir, `${uniqueName(`${outputStem(file)}_${i}`, used)}.png`);
     await Deno.writeFile(path, encodePng(face.chip));
     paths.push(path);
   }
