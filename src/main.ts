@@ -10,6 +10,9 @@ import { EVALUATE_HELP, evaluateCommand } from "./cli/evaluate.ts";
 import { CLUSTER_HELP, clusterCommand } from "./cli/cluster.ts";
 import { EXIT } from "./cli/errors.ts";
 import { warn } from "./cli/log.ts";
+import { closestName } from "./cli/args.ts";
+import { handleInterrupts } from "./cli/interrupt.ts";
+import { out, stdoutClosed } from "./cli/output.ts";
 import { versionText } from "./version.ts";
 
 const HELP = `faceprint — find faces, embed them, and tell who is who. Offline, one binary.
@@ -29,11 +32,13 @@ Commands:
   cluster PATH...       group every face by person (who appears where), contact sheets
 
 Run 'faceprint COMMAND --help' for a command's options and an example.
+  --cwd DIR             (before COMMAND) read and write paths from DIR, not from here
   --version             version and the embedded models with their sha256
   --help                this text
 
 Output is data on stdout (JSON Lines, JSON or CSV); messages go to stderr.
-Exit codes: 0 success, 1 some inputs failed (every good result still printed), 2 usage error.
+Exit codes: 0 success, 1 some inputs failed (every good result still printed), 2 usage error,
+130 stopped by Ctrl-C (stderr says what was saved), 141 stdout closed early (e.g. by head).
 
 Example:
   faceprint detect group.jpg`;
@@ -56,11 +61,21 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function print(text: string): void {
-  console.log(text);
+  out(text + "\n");
 }
 
 /** Runs faceprint with `args` and returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "--cwd") {
+    // `deno task faceprint` passes the directory it was run from (INIT_CWD): paths start there.
+    try {
+      Deno.chdir(args[1]);
+    } catch (e) {
+      warn(`--cwd ${args[1] ?? ""}: ${(e as Error).message}`);
+      return EXIT.usage;
+    }
+    args = args.slice(2);
+  }
   const [name, ...rest] = args;
   if (name === undefined) {
     console.error(HELP);
@@ -76,16 +91,23 @@ export async function main(args: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    warn(`unknown command "${name}" (try: faceprint --help)`);
+    const guess = closestName(name, Object.keys(COMMANDS));
+    warn(
+      `unknown command "${name}"` + (guess ? ` (did you mean ${guess}?)` : "") +
+        " (try: faceprint --help)",
+    );
     return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
     print(command.help);
     return EXIT.ok;
   }
+  handleInterrupts();
   try {
-    return await command.run(rest);
+    const code = await command.run(rest);
+    return stdoutClosed() ? EXIT.pipe : code;
   } catch (e) {
+    if (stdoutClosed()) return EXIT.pipe;
     // Usage errors, parseArgs errors and fatal set-up failures (models, gallery) end here.
     warn(`${name}: ${(e as Error).message}`);
     return EXIT.usage;

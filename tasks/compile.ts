@@ -12,7 +12,9 @@
  * The payload is the module graph only: npm packages come from Deno's global cache
  * (`--node-modules-dir=none`) pruned to those `src/main.ts` reaches (`--exclude-unused-npm`), so the
  * local `node_modules/` with the reference packages (face-api.js, @vladmandic/human, ...) is not
- * embedded; their external source maps (`*.map`, never read at run time) are excluded too. Before
+ * embedded; their external source maps (`*.map`, never read at run time) are excluded too, and so
+ * are the jSquash packages' `*.wasm` files (the decoders come from `models/`, the encoders are
+ * unused). Before
  * compiling, the graph is checked: nothing under `tests/`, and under `models/` only files that
  * `models/manifest.json` marks `embedded`.
  *
@@ -208,21 +210,32 @@ async function denoDir(): Promise<string> {
   return info.success ? JSON.parse(info.stdout).denoDir : "$DENO_DIR";
 }
 
-/** Every `*.map` file under `dir`, as absolute paths. */
-async function sourceMapsUnder(dir: string): Promise<string[]> {
+/**
+ * Files of an npm package that are never read at run time, as absolute paths: every `*.map`
+ * (external source maps) and, with `wasm`, every `*.wasm` (the jSquash packages: their decoders
+ * are embedded from `models/`, pinned by sha256, and their encoders are never used).
+ */
+export async function unreadFilesUnder(dir: string, wasm: boolean): Promise<string[]> {
   const found: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory) found.push(...await sourceMapsUnder(path));
+    if (entry.isDirectory) found.push(...await unreadFilesUnder(path, wasm));
     else if (entry.isFile && entry.name.endsWith(".map")) found.push(path);
+    else if (entry.isFile && wasm && entry.name.endsWith(".wasm")) found.push(path);
   }
   return found;
 }
 
-/** The source maps of every npm package the graph reaches: left out of the binary. */
-async function npmSourceMaps(graph: GraphInfo): Promise<string[]> {
-  const dirs = reachableNpmPackages(graph).flatMap((id) => graph.npmPackages[id]?.localPath ?? []);
-  return (await Promise.all(dirs.map(sourceMapsUnder))).flat();
+/** Packages whose `*.wasm` files are left out of the binary (see {@link unreadFilesUnder}). */
+const WASM_FROM_MODELS = /^@jsquash\//;
+
+/** What of the npm packages the graph reaches is never read: left out of the binary. */
+async function npmUnreadFiles(graph: GraphInfo): Promise<string[]> {
+  const dirs = reachableNpmPackages(graph).flatMap((id) => {
+    const path = graph.npmPackages[id]?.localPath;
+    return path ? [{ path, wasm: WASM_FROM_MODELS.test(id) }] : [];
+  });
+  return (await Promise.all(dirs.map((d) => unreadFilesUnder(d.path, d.wasm)))).flat();
 }
 
 function formatSize(bytes: number): string {
@@ -291,7 +304,7 @@ async function main(args: string[]): Promise<number> {
     const graph = await readGraph();
     const problems = embeddingProblems(graph, manifest.files, ROOT);
     if (problems.length) throw new TaskError(problems.join("\n"));
-    const excludes = await npmSourceMaps(graph);
+    const excludes = await npmUnreadFiles(graph);
     const targets = all ? [...TARGETS] : [target ?? Deno.build.target];
     for (const t of targets) {
       const output = resolve(options["out-dir"], binaryName(t, all || target !== undefined));

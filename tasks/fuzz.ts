@@ -6,10 +6,11 @@
  *
  * Usage:
  *   deno task fuzz -- [--seed N] [--count N] [--detect-count N] [--seconds N] [--timeout-ms N]
- *                      [--max-rss-mb N]
+ *                      [--max-rss-mb N] [--formats webp,avif,...]
  *   deno task fuzz -- --seed N --only INDEX [--write FILE]     reproduce one input
  *
- * Inputs are reproducible from (seed, index) alone (tests/robustness/fuzz_inputs.ts). The work runs
+ * `--formats` keeps only the seeds of those formats (jpeg, png, gif, bmp, tiff, ico, webp, avif).
+ * Inputs are reproducible from (seed, index, formats) alone (tests/robustness/fuzz_inputs.ts). The work runs
  * in a child process with exactly the binary's permissions; this supervisor restarts it after a
  * crash, an input that takes longer than --timeout-ms (3× that on the detect path) or a resident
  * memory above --max-rss-mb (all recorded as findings), and goes on
@@ -18,9 +19,10 @@
  */
 import { parseArgs } from "node:util";
 import { ImageError } from "../src/image/errors.ts";
-import { decodeImage, DEFAULT_MAX_PIXELS } from "../src/image/decode.ts";
+import { decodeImage, DEFAULT_MAX_PIXELS, prepareDecoder } from "../src/image/decode.ts";
 import {
   buildSeeds,
+  fixtureSeeds,
   type FuzzInput,
   fuzzInput,
   type Seed,
@@ -28,6 +30,7 @@ import {
 import { RUN_FLAGS } from "./permissions.ts";
 
 const SAMPLE = new URL("../tests/fixtures/npm/sample1.jpg", import.meta.url);
+const FORMAT_FIXTURES = new URL("../tests/fixtures/formats/", import.meta.url);
 
 /** What happened to one input. */
 type Outcome =
@@ -57,6 +60,8 @@ interface Options {
   timeoutMs: number;
   /** A child above this resident memory is killed and the input recorded as a finding. */
   maxRssMb: number;
+  /** Only seeds of these formats (all when empty). */
+  formats: string[];
 }
 
 /** Exactly `detectCount` of `count` indices, spread evenly, take the detect path. */
@@ -188,6 +193,7 @@ async function runInput(
     return result;
   }
   try {
+    await prepareDecoder(input.bytes);
     const image = decodeImage(input.bytes);
     const { width, height, data } = image;
     const valid = Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 &&
@@ -203,6 +209,7 @@ async function runInput(
       const canary = seeds.find((s) => s.format === input.seed.format)!;
       let sum = -1;
       try {
+        await prepareDecoder(canary.bytes);
         sum = checksum(decodeImage(canary.bytes).data);
       } catch { /* reported below */ }
       if (sum !== canaries.get(canary.name)) {
@@ -217,9 +224,17 @@ async function runInput(
 }
 
 async function prepare(o: Options, detect: boolean) {
-  const seeds = buildSeeds(await Deno.readFile(SAMPLE));
+  const all = [
+    ...buildSeeds(await Deno.readFile(SAMPLE)),
+    ...fixtureSeeds((name) => Deno.readFileSync(new URL(name, FORMAT_FIXTURES))),
+  ];
+  const seeds = o.formats.length ? all.filter((s) => o.formats.includes(s.format)) : all;
+  if (seeds.length === 0) throw new Error(`no seeds of format ${o.formats.join(", ")}`);
   const canaries = new Map<string, number>();
-  for (const s of seeds) canaries.set(s.name, checksum(decodeImage(s.bytes).data));
+  for (const s of seeds) {
+    await prepareDecoder(s.bytes);
+    canaries.set(s.name, checksum(decodeImage(s.bytes).data));
+  }
   const kit = detect && o.detectCount > 0 ? await loadDetectKit(seeds) : null;
   return { seeds, canaries, kit };
 }
@@ -245,7 +260,7 @@ function describeFinding(
   return `FINDING ${r.finding} seed=${o.seed} index=${r.i} (${
     r.detect ? "detect" : "decode"
   }, from ${r.seed}): ${r.message}\n` +
-    `  reproduce: deno task fuzz -- --seed ${o.seed} --count ${o.count} --detect-count ${o.detectCount} --only ${r.i} --write input.bin`;
+    `  reproduce: deno task fuzz -- ${optionArgs(o).join(" ")} --only ${r.i} --write input.bin`;
 }
 
 /** Runs the child processes, restarting after crashes and timeouts; prints findings and a summary. */
@@ -429,6 +444,7 @@ function optionArgs(o: Options): string[] {
     String(o.detectCount),
     "--timeout-ms",
     String(o.timeoutMs),
+    ...(o.formats.length ? ["--formats", o.formats.join(",")] : []),
   ];
 }
 
@@ -466,6 +482,7 @@ async function main(argv: string[]): Promise<number> {
       seconds: { type: "string" },
       "timeout-ms": { type: "string" },
       "max-rss-mb": { type: "string" },
+      formats: { type: "string" },
       only: { type: "string" },
       write: { type: "string" },
       child: { type: "boolean" },
@@ -484,6 +501,7 @@ async function main(argv: string[]): Promise<number> {
     seconds: number(values.seconds, 0, "seconds"),
     timeoutMs: number(values["timeout-ms"], 10_000, "timeout-ms"),
     maxRssMb: number(values["max-rss-mb"], 3072, "max-rss-mb"),
+    formats: values.formats ? values.formats.split(",") : [],
   };
   if (values.child) {
     await runChild(o, number(values.from, 0, "from"), Number(values.deadline ?? Infinity));

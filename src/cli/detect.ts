@@ -14,7 +14,9 @@ Coordinates are pixels of the image as displayed (EXIF orientation applied). An 
 be read prints {"file","error"} and the batch goes on.
 
 Options:
-  -f, --format F        jsonl (default), json, or csv (file,face,x,y,width,height,score,error)
+  -f, --format F        jsonl (default), json, or csv (a row per face, one for an image without
+                        faces: file,image_width,image_height,faces,detected,face,x,y,width,
+                        height,score, the landmarks as left_eye_x,left_eye_y,…,error)
   --pick P              keep one face per image: largest, center, score (default: all)
   --crops DIR           write each face aligned to 150x150 as DIR/<image>_<n>.png (the face's
                         "crop" names it; DIR is never read as input)

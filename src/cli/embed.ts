@@ -22,7 +22,8 @@ model's vector. Two faces whose embeddings are closer (Euclidean) than the embed
 threshold are the same person: ${thresholdLine()}.
 
 Options:
-  -f, --format F        jsonl (default), json, or csv (file,face,x,y,width,height,score,e0..e127,error)
+  -f, --format F        jsonl (default), json, or csv (detect's columns, then e0,e1,… before
+                        error)
   --pick P              keep one face per image: largest (the single-face assumption), center
                         (nearest the image centre, right for pre-cropped portraits), score
                         (default: all faces)

@@ -2,7 +2,7 @@
  * `faceprint enroll`: adds the largest face of each image to a gallery, per person, skipping images
  * already enrolled (by sha256). The gallery is saved after each person, under its lock, atomically.
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { chooseEmbedder } from "./stamped_embedder.ts";
 import {
   addRecords,
@@ -39,6 +39,8 @@ import {
 } from "./input_flags.ts";
 import { milestone, progress, warn } from "./log.ts";
 import { createWriter, type Format, parseFormat } from "./output.ts";
+import { reportSaved, whileSaving } from "./interrupt.ts";
+import { expectKind } from "./file_kind.ts";
 import { enrollClusters, parseAssignments } from "./enroll_clusters.ts";
 
 /** Help for `faceprint enroll`. */
@@ -100,6 +102,12 @@ async function collectPeople(
     throw new UsageError("give one DATASET_DIR (one folder per person), or --name NAME IMAGE...");
   }
   const root = plan.paths[0].replace(/(.)[\\/]+$/, "$1");
+  if ((await Deno.stat(root).catch(() => null))?.isFile) {
+    throw new UsageError(
+      `${root} is a file, not a folder of people: to enrol images of one person, run ` +
+        "'faceprint enroll --name NAME IMAGE... --gallery G'",
+    );
+  }
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(root));
@@ -201,18 +209,14 @@ function enrollOutcome(
 
 /** Runs `faceprint enroll`; returns the exit code. */
 export async function enrollCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...FACE_FLAGS,
-      gallery: { type: "string" },
-      name: { type: "string", multiple: true },
-      clusters: { type: "string" },
-      names: { type: "string" },
-      format: { type: "string", short: "f" },
-      ...INPUT_FLAGS,
-    },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    gallery: { type: "string" },
+    name: { type: "string", multiple: true },
+    clusters: { type: "string" },
+    names: { type: "string" },
+    format: { type: "string", short: "f" },
+    ...INPUT_FLAGS,
   });
   const galleryPath = values.gallery;
   if (!galleryPath) throw new UsageError("--gallery G is required");
@@ -234,6 +238,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   const plan = parseInputPlan(values, positionals);
   const format = parseFormat(values.format);
   const options = parseFaceOptions({ ...values, name: undefined });
+  await expectKind(galleryPath, "gallery");
   const skipped: SkipTally = new Map();
   const people = await collectPeople(plan, values.name?.[0], skipped);
 
@@ -287,29 +292,45 @@ async function enrollAll(
   );
   const outcomes = embedItems(items, known, analyzer, options);
   const total = items.length;
-  let done = 0, failed = 0;
+  let done = 0, failed = 0, savedPeople = 0, addedFaces = 0;
+  reportSaved(() => `nothing was added to ${galleryPath} yet`);
   for (const [person, inputs] of people) {
     progress(done, total, person);
-    const records: GalleryRecord[] = [];
+    const enrolled = new Map<GalleryRecord, EnrollRecord>();
     const lines: EnrollRecord[] = [];
     for (let i = 0; i < inputs.length; i++) {
       const { value: outcome } = await outcomes.next();
       const { line, record } = enrollOutcome(outcome as Outcome<EnrollItem, EnrollStep>);
       lines.push(line);
-      if (record) records.push(record);
+      if (record) enrolled.set(record, line);
     }
-    if (records.length) {
-      await withGalleryLock(galleryPath, async () => {
-        const current = await readGallery(galleryPath, stamp);
-        await writeGallery(galleryPath, addRecords(current, records).gallery);
-      }, { warn });
+    if (enrolled.size) {
+      const { skipped } = await whileSaving(() =>
+        withGalleryLock(galleryPath, async () => {
+          const current = await readGallery(galleryPath, stamp);
+          const result = addRecords(current, [...enrolled.keys()]);
+          await writeGallery(galleryPath, result.gallery);
+          return result;
+        }, { warn })
+      );
+      // Another run added these images since this one started: report what this run added.
+      for (const record of skipped) {
+        enrolled.get(record)!.status = "already-enrolled";
+        enrolled.delete(record);
+      }
     }
+    savedPeople++;
+    addedFaces += enrolled.size;
+    reportSaved(() =>
+      `${galleryPath} is saved with the first ${savedPeople} of ${people.size} people of this ` +
+      `run (${addedFaces} faces added); run the same command again to enrol the rest`
+    );
     for (const line of lines) writer.write(line);
     failed += lines.filter((l) => l.status === "error" || l.status === "no-face").length;
     done += inputs.length;
     const skipped = lines.filter((l) => l.status === "already-enrolled").length;
     milestone(
-      `>loaded ${records.length} examples for class: ${person}` +
+      `>loaded ${enrolled.size} examples for class: ${person}` +
         (skipped ? ` (${skipped} already enrolled)` : ""),
     );
   }

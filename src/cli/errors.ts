@@ -8,6 +8,10 @@ export const EXIT = {
   partial: 1,
   /** Usage error or a fatal error before any result (bad flags, unreadable gallery or model). */
   usage: 2,
+  /** Stopped by Ctrl-C (SIGINT); stderr says what was saved. */
+  interrupted: 130,
+  /** stdout was closed early (`| head`): output stopped quietly, as Unix tools do. */
+  pipe: 141,
 } as const;
 
 /** A mistake in the command line: printed as one line, exit code 2. */

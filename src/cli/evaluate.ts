@@ -2,7 +2,7 @@
  * `faceprint evaluate`: the tutorial's experiment on train/val folders (enrol, train, classify,
  * report), or verification on a pairs list (k-fold accuracy, ROC AUC, EER, TAR@FAR).
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { predictSvm, trainSvm } from "../classify/mod.ts";
 import {
   classificationReport,
@@ -67,6 +67,7 @@ import {
 } from "../report/folders_report.ts";
 import type { Box } from "../types.ts";
 import { info, milestone, progress, warn } from "./log.ts";
+import { createWriter, type Format, FORMATS, out } from "./output.ts";
 
 /** Help for `faceprint evaluate`. */
 export const EVALUATE_HELP = `Usage: faceprint evaluate DATASET_DIR [--json] [options]
@@ -89,7 +90,11 @@ ROC AUC, equal error rate, and TAR at FAR 1e-3 and 1e-2. A pair whose image has 
 as "different". Use it to calibrate 'verify --threshold' on your own photos.
 
 Options:
-  --json                print the numbers as one JSON object (with --pairs: also failed pairs)
+  -f, --format F        text (default: the report), json or jsonl (the numbers as one JSON
+                        object; with --pairs also the failed pairs), csv (one row per val face:
+                        file,person,predicted,answer,reason; with --pairs one per pair:
+                        a,b,same,distance,fold,predictedSame; the summary goes to stderr)
+  --json                the same as --format json
   --report FILE.html    also write a self-contained HTML report (plots, tables, face thumbnails)
   --pairs PAIRS         the pairs list
   --root DIR            folder the pairs' image paths are relative to
@@ -105,6 +110,21 @@ Exit codes: 0 done, 1 done but some images could not be read or had no face, 2 u
 Examples:
   faceprint evaluate data/            # data/train/<person>/, data/val/<person>/
   faceprint evaluate --pairs lfw/pairs.txt --root lfw/images --json --report lfw.html`;
+
+/** evaluate's outputs: the text report (default), or records in one of the usual formats. */
+type ReportFormat = "text" | Format;
+
+/** `--format` (or the older `--json`) → the report format. */
+function reportFormat(text: string | undefined, json: boolean): ReportFormat {
+  if (json && text !== undefined && text !== "json") {
+    throw new UsageError(`--json and --format ${text} conflict`);
+  }
+  if (text === undefined) return json ? "json" : "text";
+  if (text !== "text" && !(FORMATS as readonly string[]).includes(text)) {
+    throw new UsageError(`--format expects one of text, ${FORMATS.join(", ")}, got "${text}"`);
+  }
+  return text as ReportFormat;
+}
 
 /** Each file's picked face (or failure), several images at once, in file order. */
 type EmbedStream = AsyncGenerator<Outcome<string, PickedFace | null>>;
@@ -177,7 +197,7 @@ async function evaluateFolders(
   options: FaceOptions,
   pick: Pick,
   values: Record<string, string | boolean | undefined>,
-  json: boolean,
+  format: ReportFormat,
   report: { file: string; command: string } | undefined,
 ): Promise<number> {
   const train = await personFolders(`${root}/train`);
@@ -197,7 +217,7 @@ async function evaluateFolders(
       val,
       openSet,
       parseMethod(values.method as string | undefined),
-      json,
+      format,
       report,
     );
   } finally {
@@ -216,7 +236,7 @@ async function classifyFolders(
     flip: boolean;
   },
   method: IdentifyMethod,
-  json: boolean,
+  format: ReportFormat,
   page: { file: string; command: string } | undefined,
 ): Promise<number> {
   const vectors: Float32Array[] = [], labels: string[] = [];
@@ -233,7 +253,7 @@ async function classifyFolders(
   vectors.forEach((v, i) => enrolled.set(labels[i], [...(enrolled.get(labels[i]) ?? []), v]));
   const distance = faceDistance(openSet.embedder);
   const index = await buildGalleryIndex(vectors, partSizesOf(openSet.embedder, vectors[0].length));
-  const outcomes: ValOutcome[] = [];
+  const outcomes: (ValOutcome & { file: string })[] = [];
   const shown: ValFaceView[] = [], valBoxes = new Map<string, Box>();
   const probes: ScoredProbe[] = [];
   try {
@@ -252,6 +272,7 @@ async function classifyFolders(
       faces.forEach((e, i) => {
         const id = ids[i];
         outcomes.push({
+          file: faceFiles[i],
           truth: person,
           predicted: predictSvm(model, e).label,
           answer: id.name,
@@ -299,28 +320,36 @@ async function classifyFolders(
     const input = { command: page.command, results, faces, withThumbnails };
     await writeReport(page.file, foldersReportHtml(input));
   }
-  if (json) {
-    console.log(JSON.stringify(results));
+  if (format === "json" || format === "jsonl") {
+    out(JSON.stringify(results) + "\n");
+    return failed ? EXIT.partial : EXIT.ok;
+  }
+  const strangers = probes.filter((p) => !p.enrolled).length;
+  const summary = [
+    `Accuracy: train=${pct(model.training.accuracy)}, test=${pct(report.testAccuracy)}`,
+    `Open set (method ${method}, distance cut ${rule.maxDistance.toFixed(4)}): ` +
+    `${report.unknown.total} of ${outcomes.length} val faces unknown ` +
+    `(${report.unknown.byProbability} by probability, ${report.unknown.byDistance} by distance); ` +
+    `open-set accuracy=${pct(report.openSetAccuracy)}`,
+    `  enrolled people's faces named right: ${pct(atCut.namedRight)}` +
+    (strangers ? `; strangers named as someone: ${pct(atCut.strangersAccepted)}` : "") +
+    ` (best cut in hindsight ${best.maxDistance.toFixed(4)}: ${pct(best.namedRight)}` +
+    (strangers ? ` / ${pct(best.strangersAccepted)})` : ")"),
+    ...(failed ? [`Images skipped (unreadable or no face): ${failed}`] : []),
+  ];
+  if (format === "text") {
+    out([...summary, "", formatReport(report)].join("\n") + "\n");
   } else {
-    const strangers = probes.filter((p) => !p.enrolled).length;
-    console.log(
-      `Accuracy: train=${pct(model.training.accuracy)}, test=${pct(report.testAccuracy)}`,
-    );
-    console.log(
-      `Open set (method ${method}, distance cut ${rule.maxDistance.toFixed(4)}): ` +
-        `${report.unknown.total} of ${outcomes.length} val faces unknown ` +
-        `(${report.unknown.byProbability} by probability, ${report.unknown.byDistance} by distance); ` +
-        `open-set accuracy=${pct(report.openSetAccuracy)}`,
-    );
-    console.log(
-      `  enrolled people's faces named right: ${pct(atCut.namedRight)}` +
-        (strangers ? `; strangers named as someone: ${pct(atCut.strangersAccepted)}` : "") +
-        ` (best cut in hindsight ${best.maxDistance.toFixed(4)}: ${pct(best.namedRight)}` +
-        (strangers ? ` / ${pct(best.strangersAccepted)})` : ")"),
-    );
-    if (failed) console.log(`Images skipped (unreadable or no face): ${failed}`);
-    console.log("");
-    console.log(formatReport(report));
+    for (const line of summary) info(line);
+    const writer = createWriter("csv", {
+      header: ["file", "person", "predicted", "answer", "reason"],
+      rows: (
+        o: ValOutcome & { file: string },
+      ) => [[o.file, o.truth, o.predicted, o.answer, o.reason]],
+      errorColumn: false,
+    });
+    for (const o of outcomes) writer.write(o);
+    writer.close();
   }
   return failed ? EXIT.partial : EXIT.ok;
 }
@@ -347,7 +376,7 @@ async function evaluatePairs(
   options: FaceOptions,
   pick: Pick,
   thresholdText: string | undefined,
-  json: boolean,
+  format: ReportFormat,
   report: { file: string; command: string } | undefined,
 ): Promise<number> {
   let text: string;
@@ -422,51 +451,70 @@ async function evaluatePairs(
     const page = { command: report.command, results, scored, threshold, failed, withThumbnails };
     await writeReport(report.file, pairsReportHtml(page));
   }
-  if (json) {
-    console.log(
-      JSON.stringify({ ...results, failedPairs, failedImages: Object.fromEntries(failures) }),
+  if (format === "csv") {
+    const writer = createWriter("csv", {
+      header: ["a", "b", "same", "distance", "fold", "predictedSame"],
+      rows: (p: (typeof scored)[number]) => [[
+        p.a,
+        p.b,
+        p.same,
+        Number.isFinite(p.distance) ? p.distance : null,
+        p.fold,
+        p.distance <= threshold,
+      ]],
+      errorColumn: false,
+    });
+    for (const p of scored) writer.write(p);
+    writer.close();
+    info(
+      `k-fold accuracy ${pct(kfold.mean)}, ROC AUC ${results.rocAuc.toFixed(4)}, ` +
+        `predictedSame at threshold ${threshold.toFixed(4)}`,
+    );
+  } else if (format !== "text") {
+    out(
+      JSON.stringify({ ...results, failedPairs, failedImages: Object.fromEntries(failures) }) +
+        "\n",
     );
   } else {
-    console.log(
+    const lines: string[] = [];
+    lines.push(
       `Pairs: ${results.pairs} (${results.pairsWithoutFace} with an image without a face)`,
     );
-    console.log(
+    lines.push(
       results.folds
         ? `${results.folds}-fold accuracy: ${pct(kfold.mean)} ± ${pct(kfold.std)}`
         : "k-fold accuracy: n/a (the pairs form one fold)",
     );
-    console.log(
+    lines.push(
       calibrated === null
         ? `Accuracy at threshold: n/a (${embedder} has no calibrated threshold; give --threshold)`
         : `Accuracy at threshold ${calibrated}: ${pct(accuracyAt(scored, calibrated))}`,
     );
-    console.log(`Best threshold: ${best.threshold.toFixed(4)} (accuracy ${pct(best.accuracy)})`);
-    console.log(`ROC AUC: ${results.rocAuc.toFixed(4)}   EER: ${pct(results.equalErrorRate)}%`);
-    console.log(
+    lines.push(`Best threshold: ${best.threshold.toFixed(4)} (accuracy ${pct(best.accuracy)})`);
+    lines.push(`ROC AUC: ${results.rocAuc.toFixed(4)}   EER: ${pct(results.equalErrorRate)}%`);
+    lines.push(
       `TAR@FAR=1e-3: ${pct(results.tarAtFar1e3)}   TAR@FAR=1e-2: ${pct(results.tarAtFar1e2)}`,
     );
+    out(lines.join("\n") + "\n");
   }
   return failures.size ? EXIT.partial : EXIT.ok;
 }
 
 /** Runs `faceprint evaluate`; returns the exit code. */
 export async function evaluateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...FACE_FLAGS,
-      json: { type: "boolean" },
-      pairs: { type: "string" },
-      root: { type: "string" },
-      pick: { type: "string" },
-      ...OPEN_SET_FLAGS,
-      threshold: { type: "string" },
-      report: { type: "string" },
-    },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    json: { type: "boolean" },
+    format: { type: "string", short: "f" },
+    pairs: { type: "string" },
+    root: { type: "string" },
+    pick: { type: "string" },
+    ...OPEN_SET_FLAGS,
+    threshold: { type: "string" },
+    report: { type: "string" },
   });
   const options = parseFaceOptions(values);
-  const json = values.json ?? false;
+  const format = reportFormat(values.format, values.json ?? false);
   const report = values.report === undefined
     ? undefined
     : { file: values.report, command: ["faceprint", "evaluate", ...argv].join(" ") };
@@ -481,7 +529,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       options,
       pick,
       values.threshold,
-      json,
+      format,
       report,
     );
   }
@@ -489,5 +537,5 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     throw new UsageError("give one DATASET_DIR (with train/ and val/), or --pairs");
   }
   const pick = parsePick(values.pick, "largest");
-  return await evaluateFolders(positionals[0], options, pick, values, json, report);
+  return await evaluateFolders(positionals[0], options, pick, values, format, report);
 }

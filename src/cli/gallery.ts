@@ -1,5 +1,5 @@
 /** `faceprint gallery list|remove`: look into and edit a gallery without any model loaded. */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import {
   type EmbedderStamp,
   EXPORT_FORMATS,
@@ -8,6 +8,7 @@ import {
   type Gallery,
   GalleryError,
   listPeople,
+  type PersonSummary,
   readGallery,
   removeFile,
   removePerson,
@@ -20,16 +21,18 @@ import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions } from "./face_options.ts";
 import { reembedGallery } from "./gallery_reembed.ts";
 import { warn } from "./log.ts";
-import { createWriter, parseFormat } from "./output.ts";
+import { expectKind } from "./file_kind.ts";
+import { createWriter, parseFormat, writeOne } from "./output.ts";
 
 /** Help for `faceprint gallery`. */
 export const GALLERY_HELP = `Usage: faceprint gallery list --gallery G [--format F]
-       faceprint gallery remove PERSON --gallery G
-       faceprint gallery remove --file PATH --gallery G
+       faceprint gallery remove PERSON --gallery G [--format F]
+       faceprint gallery remove --file PATH --gallery G [--format F]
        faceprint gallery export --gallery G [--format csv|jsonl|npy] [--out FILE]
        faceprint gallery reembed --gallery G [--embedder E] [--out NEW.jsonl] [--drop-missing]
 
-list     one JSON object per person: {"person","count","files"} (csv: person,count)
+list     one JSON object per person: {"person","count","files"} (csv: person,count,file, one
+         row per enrolled file)
 remove   deletes every face of PERSON, or the faces enrolled from PATH (matched by the path as
          enrolled, or by the file's content when PATH exists). Prints {"removed":N}. The
          gallery is rewritten with no copy of the removed faces left in its folder.
@@ -88,32 +91,31 @@ export async function openGallery(path: string): Promise<Gallery> {
 
 /** Runs `faceprint gallery ...`; returns the exit code. */
 export async function galleryCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      gallery: { type: "string" },
-      file: { type: "string" },
-      format: { type: "string", short: "f" },
-      out: { type: "string" },
-      "drop-missing": { type: "boolean" },
-      ...FACE_FLAGS,
-    },
+  const { values, positionals } = parseFlags(argv, {
+    gallery: { type: "string" },
+    file: { type: "string" },
+    format: { type: "string", short: "f" },
+    out: { type: "string" },
+    "drop-missing": { type: "boolean" },
+    ...FACE_FLAGS,
   });
   const [action, ...rest] = positionals;
   const path = values.gallery;
   if (!path) throw new UsageError("--gallery G is required");
+  await expectKind(path, "gallery");
   if (action === "list") {
     if (rest.length) throw new UsageError(`gallery list takes no arguments, got "${rest[0]}"`);
     const writer = createWriter(parseFormat(values.format), {
-      header: ["person", "count"],
-      rows: (r: { person: string; count: number }) => [[r.person, r.count]],
+      header: ["person", "count", "file"],
+      rows: (r: PersonSummary) => r.files.map((file) => [r.person, r.count, file]),
+      errorColumn: false,
     });
     for (const p of listPeople(await openGallery(path))) writer.write(p);
     writer.close();
     return EXIT.ok;
   }
   if (action === "remove") {
+    const format = parseFormat(values.format);
     if ((rest.length === 1) === (values.file !== undefined)) {
       throw new UsageError("gallery remove takes one PERSON or --file PATH");
     }
@@ -126,7 +128,11 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       if (result.removed.length) await writeGallery(path, result.gallery);
       return result.removed.length;
     }, { warn });
-    console.log(JSON.stringify({ removed }));
+    writeOne(format, {
+      header: ["removed"],
+      rows: (r: { removed: number }) => [[r.removed]],
+      errorColumn: false,
+    }, { removed });
     if (!removed) warn(`nothing matched ${values.file ?? rest[0]} in ${path}`);
     return removed ? EXIT.ok : EXIT.partial;
   }

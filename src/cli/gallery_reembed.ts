@@ -100,8 +100,8 @@ export async function reembedGallery(options: ReembedOptions): Promise<number> {
     const partial = await readPartial(partialPath, stamp);
     const done = new Set(partial.records.map(key));
     const writer = createWriter<ReembedLine>(options.format, {
-      header: ["file", "person", "status", "error"],
-      rows: (r) => [[r.file, r.person, r.status, r.error ?? ""]],
+      header: ["file", "person", "status"],
+      rows: (r) => [[r.file, r.person, r.status]],
     });
     const analyze = (bytes: Uint8Array) =>
       analyzer.analyze(bytes, { ...imageOptions(face, "all"), keepChips: false }).then((r) =>

@@ -1,5 +1,5 @@
 /** `faceprint identify`: who is each face in each image, with a probability, or `unknown`. */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { chooseEmbedder } from "./stamped_embedder.ts";
 import { readGallery } from "../gallery/mod.ts";
 import { drawAnnotations } from "../image/annotate.ts";
@@ -44,9 +44,17 @@ import {
 import { openResume } from "./resume.ts";
 import { endProgress, info, progress, warn } from "./log.ts";
 import { readModelFile } from "./models_file.ts";
-import { createWriter, type Format, parseFormat, type RecordWriter } from "./output.ts";
+import {
+  createWriter,
+  type Format,
+  parseFormat,
+  type RecordWriter,
+  stdoutClosed,
+} from "./output.ts";
+import { reportSaved } from "./interrupt.ts";
+import { checkModelPeople, expectKind } from "./file_kind.ts";
 import { roundBox } from "./records.ts";
-import { outputStem, uniqueName } from "./names.ts";
+import { outputPath, outputStem, uniqueName } from "./names.ts";
 import { IdentifyReport } from "../report/identify_report.ts";
 import { checkReportPath, writeReport } from "../report/report_file.ts";
 
@@ -75,8 +83,8 @@ ${OPEN_SET_FLAGS_HELP}
                         read as input
   --report FILE.html    also write a self-contained HTML page: each image with boxes and names,
                         who appears in which files, the unknown faces together
-  -f, --format F        jsonl (default), json, csv (file,face,name,candidate,distance,confidence,
-                        probability,x,y,width,height,reason,error)
+  -f, --format F        jsonl (default), json, csv (one row per face, one for an image without
+                        faces; columns in the README)
 ${INPUT_FLAGS_HELP}
 ${RESUME_HELP}
 ${FACE_FLAGS_HELP}
@@ -115,20 +123,16 @@ const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
 
 /** Runs `faceprint identify`; returns the exit code. */
 export async function identifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...FACE_FLAGS,
-      ...OPEN_SET_FLAGS,
-      model: { type: "string" },
-      gallery: { type: "string" },
-      annotate: { type: "string" },
-      report: { type: "string" },
-      ...INPUT_FLAGS,
-      ...RESUME_FLAG,
-      format: { type: "string", short: "f" },
-    },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    ...OPEN_SET_FLAGS,
+    model: { type: "string" },
+    gallery: { type: "string" },
+    annotate: { type: "string" },
+    report: { type: "string" },
+    ...INPUT_FLAGS,
+    ...RESUME_FLAG,
+    format: { type: "string", short: "f" },
   });
   if (values.report !== undefined) await checkReportPath(values.report);
   const method = parseMethod(values.method);
@@ -146,6 +150,8 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   }
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
+  if (values.model) await expectKind(values.model, "model");
+  await expectKind(values.gallery, "gallery");
   if (values.resume !== undefined && format !== "jsonl") {
     throw new UsageError("--resume writes JSON Lines: leave out --format or use jsonl");
   }
@@ -185,7 +191,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     if (gallery.records.length === 0) throw new UsageError(`${values.gallery}: no faces enrolled`);
     const rule = openSetRuleFor(values, embedder.name, options.flip, gallery.records.length);
     const namer = method === "svm"
-      ? await svmNamer(values.model!, embedder, gallery.records, rule)
+      ? await svmNamer(values.model!, embedder, values.gallery, gallery.records, rule)
       : await nearestNamer(gallery.records, embedder.name, rule);
     const people = new Set(gallery.records.map((r) => r.person)).size;
     info(
@@ -249,12 +255,15 @@ async function nearestNamer(
 async function svmNamer(
   modelFile: string,
   embedder: EmbedderInfo,
+  galleryFile: string,
   records: readonly GalleryRecord[],
   rule: OpenSetRule,
 ): Promise<Namer> {
   const { model } = await readModelFile(modelFile, embedder);
   const enrolled: EnrolledFaces = new Map();
   for (const r of records) enrolled.set(r.person, [...(enrolled.get(r.person) ?? []), r.embedding]);
+  const people = new Set(enrolled.keys());
+  for (const w of checkModelPeople(modelFile, model.classes, galleryFile, people)) warn(w);
   const distance = faceDistance(embedder.name);
   return {
     name: (embeddings) =>
@@ -293,34 +302,19 @@ async function identifyAll(
   const { format, report } = options;
   const writer = options.writer ?? createWriter<IdentifyRecord>(format, {
     header: [
-      "file",
-      "face",
-      "name",
-      "candidate",
-      "distance",
-      "confidence",
-      "probability",
-      "x",
-      "y",
-      "width",
-      "height",
-      "reason",
+      ...["file", "image_width", "image_height", "faces", "face", "name", "candidate"],
+      ...["distance", "confidence", "probability", "x", "y", "width", "height", "score", "reason"],
+      "annotated",
     ],
-    rows: (r) =>
-      (r.faces ?? []).map((f, i) => [
-        r.file,
-        i,
-        f.name,
-        f.candidate,
-        f.distance ?? "",
-        f.confidence ?? "",
-        f.probability ?? "",
-        f.box.x,
-        f.box.y,
-        f.box.width,
-        f.box.height,
-        f.reason ?? "",
-      ]),
+    rows: (r) => {
+      const image = [r.file, r.width, r.height, r.faces?.length];
+      if (!r.faces?.length) return [[...image, ...Array(12).fill(""), r.annotated]];
+      return r.faces.map((f, i) => [
+        ...image,
+        ...[i, f.name, f.candidate, f.distance, f.confidence, f.probability],
+        ...[f.box.x, f.box.y, f.box.width, f.box.height, f.score, f.reason, r.annotated],
+      ]);
+    },
   });
   const usedNames = new Set<string>();
   let failed = 0;
@@ -335,6 +329,7 @@ async function identifyAll(
       }),
   );
   for await (const outcome of results) {
+    if (stdoutClosed() && values.annotate === undefined && !report) break;
     const { item: input, index: n } = outcome;
     progress(n, undefined, input.path);
     try {
@@ -372,10 +367,12 @@ async function identifyAll(
             color: f.name === UNKNOWN ? [220, 40, 40] : [0, 200, 0],
           })),
         );
-        record.annotated = `${values.annotate}/${
-          uniqueName(outputStem(input.path), usedNames)
-        }.png`;
+        record.annotated = outputPath(
+          values.annotate,
+          `${uniqueName(outputStem(input.path), usedNames)}.png`,
+        );
         await Deno.writeFile(record.annotated, encodePng(annotated));
+        reportSaved(() => `${usedNames.size} annotated images written to ${values.annotate}`);
       }
       writer.write(record);
       report?.page.add(record, result.image);

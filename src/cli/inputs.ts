@@ -16,6 +16,9 @@ export const IMAGE_EXTENSIONS = [
   ".bmp",
   ".ico",
   ".webp",
+  ".avif",
+  ".heic",
+  ".heif",
 ];
 
 /** One input: a path to read, or stdin (`-`), or a path that could not be listed. */

@@ -8,7 +8,11 @@ const useColor = isTerminal && !Deno.noColor;
 let barShown = false;
 
 function write(text: string): void {
-  Deno.stderr.writeSync(encoder.encode(text));
+  try {
+    Deno.stderr.writeSync(encoder.encode(text));
+  } catch {
+    // stderr closed or full: messages are lost, the work and its output go on.
+  }
 }
 
 function clearBar(): void {

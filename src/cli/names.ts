@@ -14,3 +14,8 @@ export function uniqueName(name: string, used: Set<string>): string {
   used.add(unique);
   return unique;
 }
+
+/** `dir/name`, with no doubled separator when `dir` ends in one ("named/" + "a.png"). */
+export function outputPath(dir: string, name: string): string {
+  return `${dir.replace(/[\\/]+$/, "") || "/"}/${name}`.replace(/^\/\//, "/");
+}

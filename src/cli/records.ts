@@ -57,3 +57,36 @@ export function faceRecord(face: AnalyzedFace): FaceRecord {
   if (face.embedding) record.embedding = embeddingValues(face.embedding);
   return record;
 }
+
+/** CSV columns describing an image: its size, the faces printed, and the faces found. */
+export const IMAGE_COLUMNS = ["file", "image_width", "image_height", "faces", "detected"];
+
+/** CSV columns of one face: its index in the image, box, score, the five landmarks, its crop. */
+export const FACE_COLUMNS = [
+  "face",
+  "x",
+  "y",
+  "width",
+  "height",
+  "score",
+  ...["left_eye", "right_eye", "nose", "mouth_left", "mouth_right"].flatMap((p) => [
+    `${p}_x`,
+    `${p}_y`,
+  ]),
+  "crop",
+];
+
+/** The {@link FACE_COLUMNS} values of face number `index`. */
+export function faceColumns(face: FaceRecord, index: number): (number | string)[] {
+  const { box, landmarks: l } = face;
+  return [
+    index,
+    box.x,
+    box.y,
+    box.width,
+    box.height,
+    face.score,
+    ...[l.leftEye, l.rightEye, l.nose, l.mouthLeft, l.mouthRight].flat(),
+    face.crop ?? "",
+  ];
+}

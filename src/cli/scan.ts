@@ -2,7 +2,7 @@
  * The loop behind `detect` and `embed`: every input image through the pipeline, one record per
  * image on stdout, failures as error records plus a line on stderr, aligned crops on request.
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./args.ts";
 import { encodePng } from "../image/encode_png.ts";
 import type { AnalyzedImage } from "../pipeline/analyze.ts";
 import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
@@ -18,28 +18,29 @@ import {
 import { openResume } from "./resume.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, imageOptions, parseFaceOptions, parsePick } from "./face_options.ts";
-import { createWriter, type CsvShape, parseFormat } from "./output.ts";
-import { faceRecord, type ImageRecord } from "./records.ts";
-import { outputStem, uniqueName } from "./names.ts";
+import { createWriter, type CsvShape, parseFormat, stdoutClosed } from "./output.ts";
+import { reportSaved } from "./interrupt.ts";
+import {
+  FACE_COLUMNS,
+  faceColumns,
+  faceRecord,
+  IMAGE_COLUMNS,
+  type ImageRecord,
+} from "./records.ts";
+import { outputPath, outputStem, uniqueName } from "./names.ts";
 import { endProgress, progress, warn } from "./log.ts";
 import { embedderStamp } from "../cluster/face_table.ts";
 
+/** CSV columns of `detect` / `embed`: the image, then one face per row (blank for none). */
 function csvShape(embed: boolean, dim: number): CsvShape<ImageRecord> {
-  const header = ["file", "face", "x", "y", "width", "height", "score"];
-  if (embed) { for (let i = 0; i < dim; i++) header.push(`e${i}`); }
+  const embedding = embed ? Array.from({ length: dim }, (_, i) => `e${i}`) : [];
   return {
-    header,
-    rows: (r) =>
-      (r.faces ?? []).map((f, i) => [
-        r.file,
-        i,
-        f.box.x,
-        f.box.y,
-        f.box.width,
-        f.box.height,
-        f.score,
-        ...(f.embedding ?? []),
-      ]),
+    header: [...IMAGE_COLUMNS, ...FACE_COLUMNS, ...embedding],
+    rows: (r) => {
+      const image = [r.file, r.width, r.height, r.faces?.length, r.detected ?? r.faces?.length];
+      if (!r.faces?.length) return [image];
+      return r.faces.map((f, i) => [...image, ...faceColumns(f, i), ...(f.embedding ?? [])]);
+    },
   };
 }
 
@@ -59,7 +60,7 @@ async function writeCrops(
       paths.push(undefined);
       continue;
     }
-    const path = `${dir}/${uniqueName(`${outputStem(file)}_${i}`, used)}.png`;
+    const path = outputPath(dir, `${uniqueName(`${outputStem(file)}_${i}`, used)}.png`);
     await Deno.writeFile(path, encodePng(face.chip));
     paths.push(path);
   }
@@ -68,17 +69,13 @@ async function writeCrops(
 
 /** Runs `detect` (embed = false) or `embed` on argv; returns the exit code. */
 export async function runScan(argv: string[], embed: boolean): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...FACE_FLAGS,
-      ...INPUT_FLAGS,
-      ...RESUME_FLAG,
-      format: { type: "string", short: "f" },
-      pick: { type: "string" },
-      crops: { type: "string" },
-    },
+  const { values, positionals } = parseFlags(argv, {
+    ...FACE_FLAGS,
+    ...INPUT_FLAGS,
+    ...RESUME_FLAG,
+    format: { type: "string", short: "f" },
+    pick: { type: "string" },
+    crops: { type: "string" },
   });
   const plan = parseInputPlan(values, positionals);
   const format = parseFormat(values.format);
@@ -131,6 +128,8 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
         }),
     );
     for await (const outcome of results) {
+      // Nobody reads the output any more and no files are being written: stop.
+      if (stdoutClosed() && crops === undefined) break;
       const { item: input } = outcome;
       progress(done++, undefined, input.path);
       try {
@@ -139,6 +138,7 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
         const cropPaths = crops === undefined
           ? []
           : await writeCrops(crops, input.path, result, used);
+        if (crops !== undefined) reportSaved(() => `${used.size} face crops written to ${crops}`);
         const record: ImageRecord = {
           file: input.path,
           width: result.width,

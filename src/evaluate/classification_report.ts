@@ -106,6 +106,10 @@ function pad(text: string, width: number): string {
 /** The report as aligned text tables (per person, then the confusion matrix). */
 export function formatReport(report: ClassificationReport): string {
   const w = Math.max(8, ...report.truths.map((t) => t.length)) + 2;
+  // Each column as wide as its full name (names are never cut) or its largest count, plus 2.
+  const widths = report.labels.map((l, j) =>
+    Math.max(l.length, ...report.matrix.map((row) => String(row[j]).length)) + 2
+  );
   const lines = [
     pad("person", w) + "faces  correct  unknown  open-set-correct",
     ...report.rows.map((r) =>
@@ -115,9 +119,9 @@ export function formatReport(report: ClassificationReport): string {
     ),
     "",
     "Confusion matrix (rows: true person, columns: answer)",
-    pad("", w) + report.labels.map((l) => pad(l.slice(0, 10), 11)).join(""),
+    pad("", w) + report.labels.map((l, j) => pad(l, widths[j])).join(""),
     ...report.truths.map((t, i) =>
-      pad(t, w) + report.matrix[i].map((n) => pad(String(n), 11)).join("")
+      pad(t, w) + report.matrix[i].map((n, j) => pad(String(n), widths[j])).join("")
     ),
   ];
   return lines.join("\n");

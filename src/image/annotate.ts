@@ -1,6 +1,6 @@
 /** Draws labelled boxes onto a copy of an image (for annotated output images). */
 import type { Box, RgbImage } from "../types.ts";
-import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumns } from "./font.ts";
+import { GLYPH_HEIGHT, GLYPH_WIDTH, labelGlyphs } from "./font.ts";
 
 /** One box to draw, with an optional label and colour (default green). */
 export interface Annotation {
@@ -14,10 +14,10 @@ const DEFAULT_COLOR: [number, number, number] = [0, 200, 0];
 /**
  * Returns a copy of `image` with each box outlined and its label written on a filled band just
  * above the box (inside the box when there is no room above). Line width and text size scale
- * with the image (lines 1/320 of the shorter side, at least 2 px; glyphs 7 font pixels tall, a
- * font pixel 1/300 of the shorter side, at least 2 px), so labels stay legible from 640 px
- * thumbnails to 6000 px photos. The label text is
- * black or white, whichever contrasts with the colour.
+ * with the image (lines 1/320 of the shorter side, at least 2 px; 6x13 glyph cells, a font pixel
+ * 1/550 of the shorter side, at least 1 px), so labels stay legible from 640 px thumbnails to
+ * 6000 px photos. Labels draw Latin, Greek and Cyrillic (see font.ts); other characters show as
+ * U+FFFD. The label text is black or white, whichever contrasts with the colour.
  *
  * @example
  * const out = drawAnnotations(image, [{ box: face.box, label: "amy (93%)" }]);
@@ -26,7 +26,7 @@ export function drawAnnotations(image: RgbImage, items: Annotation[]): RgbImage 
   const out: RgbImage = { width: image.width, height: image.height, data: image.data.slice() };
   const short = Math.min(image.width, image.height);
   const thickness = Math.max(2, Math.round(short / 320));
-  const scale = Math.max(2, Math.round(short / 300));
+  const scale = Math.max(1, Math.round(short / 550));
   for (const { box, label, color = DEFAULT_COLOR } of items) {
     const x0 = Math.round(box.x);
     const y0 = Math.round(box.y);
@@ -49,20 +49,23 @@ function drawLabel(
   scale: number,
   color: [number, number, number],
 ) {
+  const glyphs = labelGlyphs(label);
+  const cells = glyphs.filter((g) => !g.combining).length;
   const pad = scale;
-  const width = label.length * (GLYPH_WIDTH + 1) * scale - scale + 2 * pad;
+  const width = cells * GLYPH_WIDTH * scale + 2 * pad;
   const height = GLYPH_HEIGHT * scale + 2 * pad;
   const top = boxY - height >= 0 ? boxY - height : Math.max(0, boxY);
   const left = Math.max(0, Math.min(boxX, image.width - width));
   fillRect(image, left, top, left + width, top + height, color);
   const luminance = 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2];
   const ink: [number, number, number] = luminance > 140 ? [0, 0, 0] : [255, 255, 255];
-  for (let c = 0; c < label.length; c++) {
-    const columns = glyphColumns(label[c]);
-    const gx = left + pad + c * (GLYPH_WIDTH + 1) * scale;
-    for (let col = 0; col < GLYPH_WIDTH; col++) {
-      for (let row = 0; row < GLYPH_HEIGHT; row++) {
-        if (!(columns[col] >> row & 1)) continue;
+  let cell = -1;
+  for (const { rows, combining } of glyphs) {
+    if (!combining || cell < 0) cell++; // an accent is drawn over the glyph before it
+    const gx = left + pad + cell * GLYPH_WIDTH * scale;
+    for (let row = 0; row < GLYPH_HEIGHT; row++) {
+      for (let col = 0; col < GLYPH_WIDTH; col++) {
+        if (!(rows[row] & (0x80 >> col))) continue;
         const px = gx + col * scale;
         const py = top + pad + row * scale;
         fillRect(image, px, py, px + scale, py + scale, ink);

@@ -3,11 +3,12 @@ import { sniffFormat } from "./format.ts";
 import { readJpegHeader } from "./jpeg.ts";
 import { pngChunks } from "./png.ts";
 import { readIfd0, TIFF_TAG } from "./tiff_ifd.ts";
+import { readWebpHeader } from "./webp.ts";
 import { inflateSync } from "node:zlib";
 
 /**
  * The EXIF orientation (1–8) of a JPEG (APP1 Exif), PNG (`eXIf` chunk, or ImageMagick's
- * "Raw profile type exif" text chunk) or TIFF (its own IFD0 tag). Returns 1 (upright) for other
+ * "Raw profile type exif" text chunk), WebP (`EXIF` chunk) or TIFF (its own IFD0 tag). Returns 1 (upright) for other
  * formats and for missing, corrupt or out-of-range values: it never throws.
  *
  * @example
@@ -32,6 +33,10 @@ function locateExif(bytes: Uint8Array): { bytes: Uint8Array; start: number } | n
   if (format === "tiff") return { bytes, start: 0 };
   if (format === "jpeg") {
     const exif = readJpegHeader(bytes).exif;
+    return exif ? { bytes: exif, start: 0 } : null;
+  }
+  if (format === "webp") {
+    const exif = readWebpHeader(bytes).exif;
     return exif ? { bytes: exif, start: 0 } : null;
   }
   if (format !== "png") return null;

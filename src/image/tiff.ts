@@ -11,6 +11,43 @@ const STACK_PAGES = 18;
 
 let tiffModule: WebAssembly.Module | null = null;
 
+/** Compressions imagescript's TIFF decoder reads: none, LZW, PackBits. */
+const DECODED_COMPRESSIONS = new Set([1, 5, 32773]);
+
+/**
+ * Why the decoder cannot read this TIFF, from its IFD0 tags, for the variants known to fail
+ * (CMYK, palette, Deflate or JPEG compression, separate colour planes), with what to do about
+ * it; null when the tags name none of them.
+ *
+ * @example
+ * unsupportedTiffReason(cmykTiff); // "unsupported TIFF (CMYK): convert it first, e.g. ..."
+ */
+export function unsupportedTiffReason(bytes: Uint8Array): string | null {
+  const tags = readIfd0(bytes, 0, [
+    TIFF_TAG.compression,
+    TIFF_TAG.photometric,
+    TIFF_TAG.planarConfiguration,
+  ]);
+  if (!tags) return null;
+  const compression = tags.get(TIFF_TAG.compression) ?? 1;
+  const photometric = tags.get(TIFF_TAG.photometric);
+  const variant = photometric === 5
+    ? "CMYK"
+    : photometric === 3
+    ? "palette colour"
+    : compression === 8 || compression === 32946
+    ? "Deflate compression"
+    : compression === 6 || compression === 7
+    ? "JPEG compression"
+    : !DECODED_COMPRESSIONS.has(compression)
+    ? `compression ${compression}`
+    : tags.get(TIFF_TAG.planarConfiguration) === 2
+    ? "separate colour planes"
+    : null;
+  return variant &&
+    `unsupported TIFF (${variant}): convert it first, e.g. \`magick photo.tif photo.png\``;
+}
+
 /** Reads the first image's width and height from IFD0. */
 export function readTiffSize(bytes: Uint8Array): { width: number; height: number } {
   const tags = readIfd0(bytes, 0, [TIFF_TAG.imageWidth, TIFF_TAG.imageLength]);
@@ -23,12 +60,14 @@ export function readTiffSize(bytes: Uint8Array): { width: number; height: number
 
 /**
  * Decodes the first image of a TIFF to RGB (greyscale replicated, alpha over white).
- * Compressions and layouts are whatever imagescript's TIFF decoder handles (none, LZW,
- * PackBits, Deflate; strips and tiles).
+ * Compressions and layouts are whatever imagescript's TIFF decoder handles (none, LZW, PackBits;
+ * 8 and 16 bits; strips and tiles); for the variants it cannot read, the error says which (see
+ * {@link unsupportedTiffReason}).
  */
 export function decodeTiffPixels(bytes: Uint8Array): RgbImage {
   tiffModule ??= new WebAssembly.Module(withStack(tiffWasm, STACK_PAGES));
-  const failure = "cannot decode TIFF (corrupt or unsupported variant)";
+  const failure = unsupportedTiffReason(bytes) ??
+    "cannot decode TIFF (corrupt or unsupported variant)";
   const { width, height, raw } = guardTrap(failure, () => {
     const { wasm, ptr } = instantiateWith(tiffModule!, bytes);
     const image = wasm.decode(ptr, bytes.length);

@@ -4,7 +4,14 @@
  */
 
 /** TIFF tag numbers this stage reads. */
-export const TIFF_TAG = { imageWidth: 256, imageLength: 257, orientation: 274 } as const;
+export const TIFF_TAG = {
+  imageWidth: 256,
+  imageLength: 257,
+  compression: 259,
+  photometric: 262,
+  orientation: 274,
+  planarConfiguration: 284,
+} as const;
 
 /**
  * Returns the first value of each wanted SHORT or LONG tag in IFD0 of the TIFF structure that

@@ -3,9 +3,10 @@
  * copy downscaled to what the smallest wanted face needs, map boxes back to original coordinates,
  * pick faces, align each onto the embedder's template, embed. Knows nothing of the CLI.
  */
-import { decodeImage } from "../image/decode.ts";
+import { decodeImage, prepareDecoder, readImageSize } from "../image/decode.ts";
+import { readOrientation } from "../image/exif.ts";
 import type { PixelScratch } from "../image/pixel_scratch.ts";
-import { shrinkByBlocks } from "../image/resize.ts";
+import { resizeArea, shrinkByBlocks } from "../image/resize.ts";
 import { alignFace } from "../embed/align.ts";
 import { padEdges } from "../image/pad.ts";
 import { fuseVectors } from "../embed/fusion.ts";
@@ -39,6 +40,14 @@ export const AUTO_MIN_FACE_FRACTION = 1 / 40;
  */
 export const TIGHT_CROP_MAX_SIDE = 400;
 
+/**
+ * With a JPEG decoded at reduced size for detection, faces whose box is at least this many pixels
+ * there (both sides) are aligned from that copy too: it still has more pixels across the face than
+ * the embedders' chips (150 px for dlib, 112 for MobileFaceNet). A smaller face makes the image
+ * decoded again at full size for alignment.
+ */
+export const ALIGN_FROM_REDUCED_MIN_FACE = 150;
+
 /** Options for {@link analyzeImage}. */
 export interface AnalyzeOptions {
   /** Smallest face side in original-image pixels; `"auto"` = max(20, shorter side / 40). */
@@ -50,6 +59,24 @@ export interface AnalyzeOptions {
   keepChips: boolean;
   /** Keep the decoded image (for `--annotate`). */
   keepImage?: boolean;
+  /**
+   * Decode large JPEGs at 1/2, 1/4 or 1/8 size for detection (see {@link detectReduction});
+   * default true. False decodes every image at full size (the way to compare the two).
+   */
+  reduceJpeg?: boolean;
+  /** Filled with each stage's time when given (`deno task large-photo` reports them). */
+  timings?: StageTimings;
+}
+
+/** Milliseconds spent in each stage of {@link analyzeImage}. */
+export interface StageTimings {
+  /** Header, decode (reduced for large JPEGs) and orientation. */
+  decode: number;
+  detect: number;
+  /** A second, full-size decode for alignment (0 when the reduced copy sufficed). */
+  fullDecode: number;
+  /** Alignment and embedding of every face. */
+  embed: number;
 }
 
 /** A face with, when an embedder ran, its unit embedding and (if asked) its aligned chip. */
@@ -109,37 +136,75 @@ function clipBox(face: DetectedFace, image: { width: number; height: number }): 
 
 /**
  * Detects faces; when an image no larger than {@link TIGHT_CROP_MAX_SIDE} has none, retries on a
- * copy with a 25% edge-replicated margin (boxes clipped back to the image).
+ * copy with a 25% edge-replicated margin (boxes clipped back to the image). `minFace` and the
+ * faces returned are in full-image pixels (see `reduced` in {@link detectScaled}).
  */
 export async function detectFaces(
   image: RgbImage,
   detector: Detector,
   minFace: number,
+  reduced?: Reduced,
 ): Promise<DetectedFace[]> {
-  const faces = await detectScaled(image, detector, minFace);
+  const faces = await detectScaled(image, detector, minFace, reduced);
   if (faces.length || Math.max(image.width, image.height) > TIGHT_CROP_MAX_SIDE) return faces;
   const pad = Math.round(Math.max(image.width, image.height) * 0.25);
   const padded = await detectScaled(padEdges(image, pad), detector, minFace);
   return padded.map((f) => clipBox(transformFace(f, 1, -pad, -pad), image));
 }
 
+/** An image already decoded smaller than the full picture: by how much, and the full size. */
+export interface Reduced {
+  by: number;
+  full: { width: number; height: number };
+}
+
 /**
  * Detects faces, first shrinking by a whole factor (block averaging) when the wanted faces are
- * more than {@link DETECT_FACE_PX} pixels. Boxes and landmarks come back in `image` coordinates.
+ * more than {@link DETECT_FACE_PX} pixels. Boxes and landmarks come back in full-image
+ * coordinates. When `image` was decoded `reduced.by` times smaller, the detector still gets the
+ * copy it would get from the full image: the same size, so the same faces within a few pixels
+ * (block-shrunk further when the factors divide, else area-averaged).
  */
 async function detectScaled(
   image: RgbImage,
   detector: Detector,
   minFace: number,
+  reduced: Reduced = { by: 1, full: image },
 ): Promise<DetectedFace[]> {
-  const factor = Math.min(
+  const { by, full } = reduced;
+  const factor = Math.max(by, shrinkFactor(minFace, full));
+  if (factor < 2) return await detector.detect(image, { minFace });
+  const small = factor === by
+    ? image
+    : factor % by === 0
+    ? shrinkByBlocks(image, factor / by)
+    : resizeArea(image, Math.floor(full.width / factor), Math.floor(full.height / factor));
+  const faces = await detector.detect(small, { minFace: minFace / factor });
+  return faces.map((f) => transformFace(f, factor));
+}
+
+/** The whole factor the detector's copy is shrunk by (below 2: not shrunk). */
+function shrinkFactor(minFace: number, image: { width: number; height: number }): number {
+  return Math.min(
     Math.ceil(minFace / DETECT_FACE_PX),
     Math.floor(Math.min(image.width, image.height) / 12),
   );
-  if (factor < 2) return await detector.detect(image, { minFace });
-  const small = shrinkByBlocks(image, factor);
-  const faces = await detector.detect(small, { minFace: minFace / factor });
-  return faces.map((f) => transformFace(f, factor));
+}
+
+/**
+ * How much smaller to decode a JPEG for detection: the largest of JPEG's DCT scalings (1/2, 1/4,
+ * 1/8) that does not go below the detector's own shrink factor, so the detector sees what it
+ * would see after shrinking the full image; 1 when no shrinking is due (photos up to ~1920 px).
+ *
+ * @example
+ * detectReduction(123, { width: 4912, height: 7360 }); // 2 (the detector then shrinks by 2 more)
+ */
+export function detectReduction(
+  minFace: number,
+  image: { width: number; height: number },
+): 1 | 2 | 4 | 8 {
+  const factor = shrinkFactor(minFace, image);
+  return factor >= 8 ? 8 : factor >= 4 ? 4 : factor >= 2 ? 2 : 1;
 }
 
 /** Keeps the faces `pick` asks for (all, or the one largest / nearest the centre / best scored). */
@@ -174,37 +239,73 @@ export async function analyzeImage(
   options: AnalyzeOptions,
   scratch?: PixelScratch,
 ): Promise<AnalyzedImage> {
-  const image = decodeImage(bytes, {
+  const clock = stageClock(options.timings);
+  await prepareDecoder(bytes);
+  const header = readImageSize(bytes);
+  const minFace = resolveMinFace(options.minFace, header);
+  const reduce = options.keepImage || header.format !== "jpeg" || options.reduceJpeg === false
+    ? 1
+    : detectReduction(minFace, header);
+  const decodeOptions = {
     maxPixels: options.maxPixels,
     scratch: options.keepImage ? undefined : scratch,
-  });
-  const minFace = resolveMinFace(options.minFace, image);
-  const detected = await detectFaces(image, models.detector, minFace);
-  const faces: AnalyzedFace[] = pickFaces(detected, options.pick, image);
+  };
+  const decoded = decodeImage(bytes, { ...decodeOptions, reduce });
+  // The full size, turned like the decoded copy when the EXIF orientation swaps the sides.
+  const size = reduce === 1
+    ? { width: decoded.width, height: decoded.height }
+    : readOrientation(bytes) >= 5
+    ? { width: header.height, height: header.width }
+    : { width: header.width, height: header.height };
+  clock("decode");
+  const detected = await detectFaces(decoded, models.detector, minFace, { by: reduce, full: size });
+  clock("detect");
+  const faces: AnalyzedFace[] = pickFaces(detected, options.pick, size);
   if (models.embedder || options.keepChips) {
+    // Align from the reduced copy while every face is large in it, else from the full image.
+    const fromReduced = faces.every((f) =>
+      Math.min(f.box.width, f.box.height) / reduce >= ALIGN_FROM_REDUCED_MIN_FACE
+    );
+    const [source, sourceFaces] = reduce === 1 || fromReduced
+      ? [decoded, faces.map((f) => transformFace(f, 1 / reduce))]
+      : [decodeImage(bytes, decodeOptions), faces];
+    clock("fullDecode");
     // One chip per face for each model, on that model's template; --crops keeps the first.
     const parts = models.embedder?.parts ?? [];
     const chipSets = parts.map((p) =>
-      faces.map((f) => alignFace(image, f.landmarks, p.inputSize, p.template))
+      sourceFaces.map((f) => alignFace(source, f.landmarks, p.inputSize, p.template))
     );
     const perPart: Float32Array[][] = [];
     for (const [k, part] of parts.entries()) {
       perPart.push(faces.length ? await part.embed(chipSets[k], { flip: options.flip }) : []);
     }
-    const crops = chipSets[0] ?? faces.map((f) => alignFace(image, f.landmarks));
+    const crops = chipSets[0] ?? sourceFaces.map((f) => alignFace(source, f.landmarks));
     faces.forEach((f, i) => {
       if (parts.length) f.embedding = fuseVectors(perPart.map((vectors) => vectors[i]));
       if (options.keepChips) f.chip = crops[i];
     });
+    clock("embed");
   }
   const result: AnalyzedImage = {
-    width: image.width,
-    height: image.height,
+    width: size.width,
+    height: size.height,
     detected: detected.length,
     faces,
   };
-  if (options.keepImage) result.image = image;
+  if (options.keepImage) result.image = decoded;
   return result;
+}
+
+/** A stopwatch adding the time since its last call to `timings[stage]` (a no-op without them). */
+function stageClock(timings?: StageTimings): (stage: keyof StageTimings) => void {
+  if (!timings) return () => {};
+  Object.assign(timings, { decode: 0, detect: 0, fullDecode: 0, embed: 0 });
+  let last = performance.now();
+  return (stage) => {
+    const now = performance.now();
+    timings[stage] += now - last;
+    last = now;
+  };
 }
 
 /** The face `pick` chose in one image, embedded, and how many faces the image had. */

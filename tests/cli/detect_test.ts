@@ -7,7 +7,7 @@ import { decodeImage, resizeBilinear } from "../../src/image/decode.ts";
 import { applyOrientation } from "../../src/image/orientation.ts";
 import { encodePng } from "../../src/image/encode_png.ts";
 import { concat, exifTiff, pngChunk } from "../image/builders.ts";
-import { jsonLines, runCli, SAMPLES } from "./run_cli.ts";
+import { CSV_HEADER, jsonLines, runCli, SAMPLES } from "./run_cli.ts";
 
 interface Face {
   box: { x: number; y: number; width: number; height: number };
@@ -147,9 +147,9 @@ Deno.test("--format csv: header, one row per face; usage errors exit 2", async (
   const { code, stdout } = await runCli(["detect", "--format", "csv", sample1]);
   assert.equal(code, 0);
   const lines = stdout.trim().split("\n");
-  assert.equal(lines[0], "file,face,x,y,width,height,score,error");
+  assert.equal(lines[0], CSV_HEADER);
   assert.equal(lines.length, 4);
-  assert.ok(lines[1].startsWith(`${sample1},0,`));
+  assert.ok(lines[1].startsWith(`${sample1},1920,1280,3,3,0,`), lines[1]);
   for (
     const args of [["detect"], ["detect", "--format", "xml", sample1], [
       "detect",

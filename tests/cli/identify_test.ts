@@ -166,10 +166,13 @@ Deno.test("train is deterministic; identify names alice in sample1, csv and anno
   const rows = csv.stdout.trim().split("\n");
   assert.equal(
     rows[0],
-    "file,face,name,candidate,distance,confidence,probability,x,y,width,height,reason,error",
+    "file,image_width,image_height,faces,face,name,candidate,distance,confidence,probability," +
+      "x,y,width,height,score,reason,annotated,error",
   );
   assert.equal(rows.length, 4);
-  assert.ok(rows.some((r) => r.startsWith(`${sample1},`) && r.split(",")[2] === "alice"));
+  assert.ok(
+    rows.some((r) => r.startsWith(`${sample1},1920,1280,3,`) && r.split(",")[5] === "alice"),
+  );
 
   const noGallery = await runCli(["identify", sample1, "--model", model]);
   assert.equal(noGallery.code, 2);

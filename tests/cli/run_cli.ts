@@ -45,3 +45,8 @@ export async function runCli(
 export function jsonLines<T = Record<string, unknown>>(text: string): T[] {
   return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
 }
+
+/** detect's CSV header: the image, one face per row (box, score, landmarks), the error. */
+export const CSV_HEADER = "file,image_width,image_height,faces,detected,face,x,y,width,height," +
+  "score,left_eye_x,left_eye_y,right_eye_x,right_eye_y,nose_x,nose_y,mouth_left_x,mouth_left_y," +
+  "mouth_right_x,mouth_right_y,crop,error";

@@ -3,6 +3,7 @@ import {
   decodeImage,
   decodeJpeg,
   DEFAULT_MAX_PIXELS,
+  HEIC_REFUSAL,
   readImageSize,
 } from "../../src/image/decode.ts";
 import { ImageError } from "../../src/image/errors.ts";
@@ -91,7 +92,7 @@ Deno.test("truncated JPEG: cut in the scan data or just before EOI", () => {
   assertImageError(() => decodeImage(sample.subarray(0, 300)), "truncated JPEG");
 });
 
-Deno.test("empty file, random bytes and WebP/HEIC/AVIF give clear errors", () => {
+Deno.test("empty file, random bytes and broken WebP/HEIC/AVIF headers give clear errors", () => {
   assertImageError(() => decodeImage(new Uint8Array(0)), "empty file");
   let seed = 7;
   const random = new Uint8Array(4096).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
@@ -106,11 +107,11 @@ Deno.test("empty file, random bytes and WebP/HEIC/AVIF give clear errors", () =>
     new TextEncoder().encode("WEBPVP8 "),
     new Uint8Array(28),
   );
-  assertImageError(() => decodeImage(riff), "unsupported format: webp");
+  assertImageError(() => decodeImage(riff), "truncated WebP");
   const ftyp = (brand: string) =>
     concat([0, 0, 0, 24], new TextEncoder().encode(`ftyp${brand}\0\0\0\0mif1${brand}`));
-  assertImageError(() => decodeImage(ftyp("heic")), "unsupported format: heic");
-  assertImageError(() => decodeImage(ftyp("avif")), "unsupported format: avif");
+  assertImageError(() => decodeImage(ftyp("heic")), HEIC_REFUSAL);
+  assertImageError(() => decodeImage(ftyp("avif")), "corrupt AVIF (no meta box)");
 });
 
 Deno.test("pixel limit: header sizes are refused before decoding", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeImage } from "../../src/image/decode.ts";
-import { resizeBilinear, shrinkByBlocks } from "../../src/image/resize.ts";
+import { resizeArea, resizeBilinear, shrinkByBlocks } from "../../src/image/resize.ts";
 import type { RgbImage } from "../../src/types.ts";
 
 /** A width x 1 image whose red channel holds `values` (green/blue 0). */
@@ -82,4 +82,15 @@ Deno.test("shrinkByBlocks: rounded block means, partial edge blocks dropped, bad
   assert.deepEqual(shrinkByBlocks(image, 1), image);
   assert.throws(() => shrinkByBlocks(image, 1.5), RangeError);
   assert.throws(() => shrinkByBlocks(image, 3), RangeError);
+});
+
+Deno.test("resizeArea averages the covered area even for a 1.5x shrink (bilinear would not)", () => {
+  const grey = (values: number[]) => ({
+    width: values.length,
+    height: 1,
+    data: Uint8Array.from(values.flatMap((v) => [v, v, v])),
+  });
+  // Output pixel 0 covers [0, 1.5): (0 + 90 / 2) / 1.5 = 30; pixel 1 covers [1.5, 3): 150.
+  assert.deepEqual([...resizeArea(grey([0, 90, 180]), 2, 1).data], [30, 30, 30, 150, 150, 150]);
+  assert.deepEqual(resizeArea(grey([8, 8, 8, 8, 8, 8]), 4, 1).data, new Uint8Array(12).fill(8));
 });

@@ -3,7 +3,8 @@
  * format (generated, plus a face photo for the detector), and mutations of them — bit flips, byte
  * runs, truncation, insertions, and format-aware edits of header fields (width, height, bit depth,
  * colour type, chunk and segment lengths, SOF dimensions, sampling factors, LZW code size, BMP
- * layout, TIFF tags) and of chunk/segment order (duplicated, removed, swapped).
+ * layout, TIFF tags, WebP canvas/frame sizes, AVIF boxes) and of chunk/segment/box order
+ * (duplicated, removed, swapped).
  */
 import { encodePng } from "../../src/image/encode_png.ts";
 import { decodeImage, resizeBilinear } from "../../src/image/decode.ts";
@@ -25,7 +26,7 @@ import { cropImage } from "./helpers.ts";
 /** A valid image the mutations start from. */
 export interface Seed {
   name: string;
-  format: "jpeg" | "png" | "gif" | "bmp" | "tiff" | "ico";
+  format: "jpeg" | "png" | "gif" | "bmp" | "tiff" | "ico" | "webp" | "avif";
   bytes: Uint8Array;
   /** A photo with faces, used for the full detect path. */
   faces: boolean;
@@ -292,6 +293,32 @@ export function buildSeeds(sampleJpeg: Uint8Array): Seed[] {
   return seeds;
 }
 
+/** The WebP and AVIF seeds: files in tests/fixtures/formats (see its README for how they were made). */
+export const FORMAT_FIXTURE_SEEDS: readonly [string, "webp" | "avif", boolean][] = [
+  ["portrait.webp", "webp", true],
+  ["face.webp", "webp", false],
+  ["lossless.webp", "webp", false],
+  ["alpha.webp", "webp", false],
+  ["animated.webp", "webp", false],
+  ["portrait_10bit.avif", "avif", true],
+  ["face_10bit.avif", "avif", false],
+  ["face_12bit_irot3_imir0.avif", "avif", false],
+  ["alpha.avif", "avif", false],
+];
+
+/**
+ * The WebP and AVIF seeds read with `read(name)` from tests/fixtures/formats (there is no WebP or
+ * AVIF encoder in this repository to generate them). The portraits are the face photos.
+ */
+export function fixtureSeeds(read: (name: string) => Uint8Array): Seed[] {
+  return FORMAT_FIXTURE_SEEDS.map(([name, format, faces]) => ({
+    name,
+    format,
+    bytes: read(name),
+    faces,
+  }));
+}
+
 /** Values that break parsers: zero, one, sign and width boundaries, sizes near the pixel limit. */
 // deno-fmt-ignore
 const INTERESTING = [
@@ -373,6 +400,8 @@ interface Part {
   at: number;
   end: number;
   name: string;
+  /** Where its length field is, its size and byte order (default: PNG's or JPEG's). */
+  length?: { at: number; size: 4; little: boolean };
 }
 
 function pngParts(b: Uint8Array): Part[] {
@@ -397,7 +426,40 @@ function jpegParts(b: Uint8Array): Part[] {
   return parts;
 }
 
-/** Chunk/segment level edits shared by PNG and JPEG. */
+/** RIFF chunks of a WebP (top level; an ANMF frame's sub-chunks too). */
+function webpParts(b: Uint8Array): Part[] {
+  const parts: Part[] = [];
+  const walk = (from: number, to: number) => {
+    for (let at = from; at + 8 <= to;) {
+      const size = (b[at + 4] | b[at + 5] << 8 | b[at + 6] << 16 | b[at + 7] << 24) >>> 0;
+      const end = Math.min(to, at + 8 + size + (size & 1));
+      const name = String.fromCharCode(...b.subarray(at, at + 4));
+      parts.push({ at, end, name, length: { at: at + 4, size: 4, little: true } });
+      if (name === "ANMF") walk(at + 24, end);
+      at = end;
+    }
+  };
+  walk(12, b.length);
+  return parts;
+}
+/** ISO boxes of an AVIF: the top level, and inside `meta`, `iprp` and `ipco`. */
+function avifParts(b: Uint8Array): Part[] {
+  const parts: Part[] = [];
+  const walk = (from: number, to: number) => {
+    for (let at = from; at + 8 <= to;) {
+      const size = (b[at] << 24 | b[at + 1] << 16 | b[at + 2] << 8 | b[at + 3]) >>> 0;
+      const end = size < 8 ? to : Math.min(to, at + size);
+      const name = String.fromCharCode(...b.subarray(at + 4, at + 8));
+      parts.push({ at, end, name, length: { at, size: 4, little: false } });
+      if (name === "meta") walk(at + 12, end);
+      if (name === "iprp" || name === "ipco") walk(at + 8, end);
+      at = end;
+    }
+  };
+  walk(0, b.length);
+  return parts;
+}
+/** Chunk/segment level edits shared by PNG, JPEG, WebP and AVIF. */
 function partMutation(parts: (b: Uint8Array) => Part[]): Mutation {
   return (b, rng) => {
     const list = parts(b);
@@ -426,7 +488,8 @@ function partMutation(parts: (b: Uint8Array) => Part[]): Mutation {
     const out = b.slice();
     const value = interesting(rng);
     const isPng = out[0] === 0x89;
-    setUint(out, isPng ? p.at : p.at + 2, isPng ? 4 : 2, value, false);
+    if (p.length) setUint(out, p.length.at, p.length.size, value, p.length.little);
+    else setUint(out, isPng ? p.at : p.at + 2, isPng ? 4 : 2, value, false);
     return [out, `set length of ${p.name} at ${p.at} to ${value}`];
   };
 }
@@ -465,6 +528,18 @@ const segmentBody = (marker: string): Locate => (b, rng) => {
 const gifField = (offset: number): Locate => (b) => {
   const at = gifDescriptor(b);
   return at < 0 ? -1 : at + offset;
+};
+const webpChunk = (name: string, offset: number): Locate => (b) => {
+  const p = webpParts(b).find((c) => c.name === name);
+  return p ? p.at + 8 + offset : -1;
+};
+const avifBox = (name: string, offset: number): Locate => (b) => {
+  const p = avifParts(b).find((c) => c.name === name);
+  return p ? p.at + 8 + offset : -1;
+};
+const avifBoxByte = (name: string): Locate => (b, rng) => {
+  const p = avifParts(b).find((c) => c.name === name);
+  return p ? p.at + 8 + int(rng, Math.max(1, p.end - p.at - 8)) : -1;
 };
 const ifdEntry = (offset: number): Locate => (_, rng) => 10 + 12 * int(rng, 10) + offset;
 
@@ -549,6 +624,33 @@ const FORMAT_MUTATIONS: Record<Seed["format"], Mutation[]> = {
     field("IFD entry type", ifdEntry(2), 2, true, [1, 2, 3, 4, 5, 16]),
     field("IFD entry count", ifdEntry(4), 4, true),
     field("IFD entry value", ifdEntry(8), 4, true),
+  ],
+  webp: [
+    field("RIFF size", () => 4, 4, true),
+    field("VP8X flags", webpChunk("VP8X", 0), 1, true, [0, 0x02, 0x08, 0x10, 0x12, 0x3e, 0xff]),
+    field("VP8X canvas width", webpChunk("VP8X", 4), 2, true, [0, 1, 0xffff, 7071]),
+    field("VP8X canvas height", webpChunk("VP8X", 7), 2, true, [0, 1, 0xffff, 7071]),
+    field("VP8 width", webpChunk("VP8 ", 6), 2, true, [0, 1, 0x3fff, 0xc000, 0xffff]),
+    field("VP8 height", webpChunk("VP8 ", 8), 2, true, [0, 1, 0x3fff, 0xc000, 0xffff]),
+    field("VP8 frame tag", webpChunk("VP8 ", 0), 4, true),
+    field("VP8L header", webpChunk("VP8L", 1), 4, true, [0, 0xffffffff, 0x0fffffff]),
+    field("ANMF x/y", webpChunk("ANMF", 0), 4, true, [0, 1, 0xffffff, 0x800000]),
+    field("ANMF width", webpChunk("ANMF", 6), 2, true, [0, 1, 0xffff, 7071]),
+    field("ANMF height", webpChunk("ANMF", 9), 2, true, [0, 1, 0xffff, 7071]),
+    field("ALPH header", webpChunk("ALPH", 0), 1, true, [0, 1, 2, 3, 0x10, 0x31, 0xff]),
+    partMutation(webpParts),
+  ],
+  avif: [
+    field("ispe width", avifBox("ispe", 4), 4, false, [0, 1, 7071, 65536, 0xffffffff]),
+    field("ispe height", avifBox("ispe", 8), 4, false, [0, 1, 7071, 65536, 0xffffffff]),
+    field("pitm item", avifBox("pitm", 4), 2, false, [0, 1, 2, 3, 0xffff]),
+    field("irot angle", avifBox("irot", 0), 1, false, [0, 1, 2, 3, 4, 255]),
+    field("imir mode", avifBox("imir", 0), 1, false, [0, 1, 2, 255]),
+    field("iloc byte", avifBoxByte("iloc"), 1, false),
+    field("ipma byte", avifBoxByte("ipma"), 1, false, [0, 1, 2, 0x80, 0x81, 0xff]),
+    field("av1C byte", avifBoxByte("av1C"), 1, false),
+    field("pixi byte", avifBoxByte("pixi"), 1, false, [0, 1, 3, 8, 10, 12, 16, 255]),
+    partMutation(avifParts),
   ],
   ico: [
     field("image count", () => 4, 2, true, [0, 1, 2, 255, 65535]),
