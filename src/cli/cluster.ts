@@ -22,6 +22,12 @@ import { readGallery } from "../gallery/mod.ts";
 import { calibrationFor } from "../identify/calibration.ts";
 import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
 import { writeSheets } from "./cluster_sheets.ts";
+import {
+  type ClusterRecord as ClusterReportRecord,
+  clusterReportHtml,
+} from "../report/cluster_report.ts";
+import { checkReportPath, writeReport } from "../report/report_file.ts";
+import { faceDistance } from "../identify/metric.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import {
   FACE_FLAGS,
@@ -65,6 +71,7 @@ Options:
                         distance below the embedder's verification threshold), as "name"
   --sheets DIR          write DIR/cluster-0000.png ... (the group's aligned faces, up to 100)
                         and DIR/unclustered.png
+  --report FILE.html    one self-contained page: a row of face thumbnails per group, its size
   -f, --format F        jsonl (default), json, or csv (file,face,x,y,width,height,cluster,size,name)
 ${FACE_FLAGS_HELP}
 
@@ -163,9 +170,11 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       "min-size": { type: "string" },
       gallery: { type: "string" },
       sheets: { type: "string" },
+      report: { type: "string" },
       format: { type: "string", short: "f" },
     },
   });
+  if (values.report !== undefined) await checkReportPath(values.report);
   const from = values["from-embeddings"];
   if ((from === undefined) === (positionals.length === 0)) {
     throw new UsageError("give image files or folders, or --from-embeddings FILE (not both)");
@@ -207,6 +216,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       r.name ?? "",
     ]],
   });
+  const reported: ClusterReportRecord[] = [];
   table.faces.forEach((f, row) => {
     const g = groupOf[row];
     const size = groups[g].length;
@@ -218,6 +228,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       size,
     };
     if (names[g] !== null) record.name = names[g]!;
+    if (values.report !== undefined) reported.push({ ...record } as ClusterReportRecord);
     Object.assign(record, {
       score: Math.round(f.score * 1e4) / 1e4,
       landmarks: roundLandmarks(f.landmarks),
@@ -232,6 +243,10 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   writer.close();
   if (values.sheets !== undefined) {
     await writeSheets(values.sheets, table.faces, groups, minSize, options.maxPixels);
+  }
+  if (values.report !== undefined) {
+    const command = ["faceprint", "cluster", ...argv].join(" ");
+    await writeReport(values.report, await clusterReportHtml(reported, { command }));
   }
   const clustered = groups.filter((g) => g.length >= minSize);
   const alone = table.faces.length - clustered.reduce((n, g) => n + g.length, 0);
@@ -279,5 +294,5 @@ async function galleryNames(
   if (threshold === undefined) {
     throw new UsageError(`embedder ${stamp.embedder} has no calibrated threshold to name groups`);
   }
-  return nameGroups(table.vectors, groups, people, threshold);
+  return nameGroups(table.vectors, groups, people, threshold, faceDistance(stamp.embedder));
 }

@@ -29,7 +29,7 @@ import {
 } from "../identify/open_set.ts";
 
 /** Whether embeddings average in the mirror image by default (see README: measured cost/benefit). */
-export const DEFAULT_FLIP = true;
+export const DEFAULT_FLIP = false;
 
 /** The built-in embedder used when none is named (see README: how the defaults were chosen). */
 export const DEFAULT_EMBEDDER: BuiltinEmbedder = "fused";

@@ -1,8 +1,10 @@
 /**
  * Naming groups after gallery people: a group takes the name of the person whose enrolled faces
  * are nearest on average (mean distance over all group × person face pairs), when that mean is
- * below the embedder's verification threshold; otherwise it stays unnamed.
+ * below the embedder's verification threshold (faceprint's distance for the embedder, as `verify`
+ * uses); otherwise it stays unnamed.
  */
+import { euclidean, type FaceDistance } from "../identify/metric.ts";
 import type { VectorSet } from "./neighbor_graph.ts";
 
 /** A gallery person's enrolled embeddings. */
@@ -22,6 +24,7 @@ export function nameGroups(
   groups: number[][],
   people: KnownPerson[],
   threshold: number,
+  distance: FaceDistance = euclidean,
 ): (string | null)[] {
   const known: VectorSet[] = people.map(({ embeddings }) => {
     const data = new Float32Array(embeddings.length * v.dim);
@@ -34,20 +37,14 @@ export function nameGroups(
       const k = known[p];
       let sum = 0;
       for (const row of rows) {
-        for (let j = 0; j < k.count; j++) sum += crossDistance(v, row, k, j);
+        const face = v.data.subarray(row * v.dim, (row + 1) * v.dim);
+        for (let j = 0; j < k.count; j++) {
+          sum += distance(face, k.data.subarray(j * k.dim, (j + 1) * k.dim));
+        }
       }
       const mean = sum / (rows.length * k.count);
       if (mean < bestMean) [best, bestMean] = [person, mean];
     });
     return best;
   });
-}
-
-function crossDistance(a: VectorSet, i: number, b: VectorSet, j: number): number {
-  let s = 0;
-  for (let k = 0, pa = i * a.dim, pb = j * b.dim; k < a.dim; k++) {
-    const t = a.data[pa + k] - b.data[pb + k];
-    s += t * t;
-  }
-  return Math.sqrt(s);
 }

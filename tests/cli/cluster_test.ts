@@ -170,8 +170,25 @@ Deno.test("cluster → enroll --clusters → train → identify names the faces 
       })
     ).join("\n") + "\n",
   );
-  const named = await runCli(["cluster", "--from-embeddings", emb, "--gallery", gallery]);
+  const report = `${work}/groups.html`;
+  const named = await runCli([
+    "cluster",
+    "--from-embeddings",
+    emb,
+    "--gallery",
+    gallery,
+    "--report",
+    report,
+  ]);
   assert.equal(named.code, 0, named.stderr);
+  // The report shows every group with its size, as the records say.
+  const html = await Deno.readTextFile(report);
+  const printed = jsonLines<{ cluster: number | null; size: number }>(named.stdout);
+  for (const id of new Set(printed.map((f) => f.cluster).filter((c) => c !== null))) {
+    const size = printed.find((f) => f.cluster === id)!.size;
+    assert.match(html, new RegExp(`data-key="cluster\\.${id}\\.size"[^>]*>${size}<`));
+  }
+  assert.doesNotMatch(html, /(src|href)="(?!data:|#)/, "nothing fetched from elsewhere");
   const namedFaces = jsonLines<Face & { name?: string }>(named.stdout);
   for (const f of sample1) {
     const same = namedFaces.filter((g) =>
