@@ -8,7 +8,7 @@
  * `evaluate --pairs` on four same-person crop pairs per person and as many different-person
  * pairs, `evaluate DIR` with the people of sample1 and sample6 enrolled (five crops to train,
  * one to validate) and those of sample5 only in val (strangers), `identify` of sample1, 6, 5
- * and 3 with that training set; each with --report, opened in Chromium, screenshotted and
+ * and 3 with that training set, and `cluster` of all the crops; each with --report, opened in Chromium, screenshotted and
  * scaled to 800 px wide (identify: the top 1,250 px, 640 px wide). The crops come from the
  * photos identified, so the answers are easier than on new photos: the pages show what the
  * reports look like, not how good faceprint is.
@@ -149,7 +149,9 @@ if (import.meta.main) {
     "--report",
     "identify.html",
   ]);
+  await faceprint(["cluster", "people", ...dlib, "--report", "cluster.html"]);
   await Deno.mkdir(OUT, { recursive: true });
+  await shoot(chromium, `${dir}/cluster.html`, `${OUT}cluster.png`, "1100,900", 640);
   await shoot(chromium, `${dir}/pairs.html`, `${OUT}evaluate-pairs.png`, "1100,2000", 800);
   await shoot(chromium, `${dir}/evaluate.html`, `${OUT}evaluate-folders.png`, "1100,1800", 800);
   await shoot(chromium, `${dir}/identify.html`, `${OUT}identify.png`, "1100,1250", 640);
