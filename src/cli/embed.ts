@@ -1,11 +1,11 @@
-/** `faceprint embed`: faces plus their 128-d embeddings. */
+/** `faceprint embed`: faces plus their embeddings (320-d fused by default). */
 import { FACE_FLAGS_HELP } from "./face_options.ts";
 import { INPUT_FLAGS_HELP, RESUME_HELP } from "./input_flags.ts";
 import { runScan } from "./scan.ts";
 import { calibrationFor } from "../identify/calibration.ts";
 import { STAMPED_NAMES } from "../embed/catalog.ts";
 
-/** "fused 0.73, dlib 0.43, …": each built-in embedder's verification threshold. */
+/** "dlib 0.4306, mobilefacenet 1.109, fused 0.79": each built-in embedder's verification threshold. */
 function thresholdLine(): string {
   return Object.entries(STAMPED_NAMES)
     .map(([flag, name]) => `${flag} ${calibrationFor(name, false)?.verifyThreshold}`)
@@ -17,9 +17,10 @@ export const EMBED_HELP = `Usage: faceprint embed [options] PATH...
 
 Like detect, and each face also gets "embedding": a unit-length vector. The default embedder
 (fused) gives 320 numbers: the dlib ResNet's 128 (face aligned on 5 landmarks to a 150x150 chip)
-and MobileFaceNet's 192 (112x112 chip), weighted; --embedder dlib or mobilefacenet gives one
-model's vector. Two faces whose embeddings are closer (Euclidean) than the embedder's calibrated
-threshold are the same person: ${thresholdLine()}.
+then MobileFaceNet's 192 (112x112 chip), each unit vector x 1/sqrt(2); --embedder dlib or
+mobilefacenet gives one model's vector. Two faces closer than the embedder's calibrated threshold
+are the same person (${thresholdLine()}). The distance is Euclidean;
+for fused, the mean of the two parts' distances (each part scaled back to unit length).
 
 Options:
   -f, --format F        jsonl (default), json, or csv (detect's columns, then e0,e1,… before

@@ -21,7 +21,8 @@ export const VERIFY_HELP = `Usage: faceprint verify A B [--threshold T] [options
 
 Compares the largest face in image A with the largest face in image B and prints
   {"a","b","distance","threshold","same","facesA","facesB"}
-where distance is the Euclidean distance between their embeddings (0 = identical, 2 = opposite)
+where distance is the Euclidean distance between their embeddings (for fused, the mean of the two
+models' Euclidean distances; 0 = identical, 2 = opposite)
 and same is distance <= threshold. Calibrate the threshold on your own photos with
 'faceprint evaluate --pairs'.
 
