@@ -73,7 +73,13 @@ const COS = (() => {
 })();
 
 /** Canonical Huffman codes from counts per length: `[code, length]` by symbol. */
-function huffmanCodes(bits: number[], values: number[]): Map<number, [number, number]> {
+/**
+ * The canonical Huffman codes of a DHT table: symbol → [code, length].
+ *
+ * @example
+ * huffmanCodes(DC_BITS, DC_VALUES).get(0); // [0, 2]
+ */
+export function huffmanCodes(bits: number[], values: number[]): Map<number, [number, number]> {
   const codes = new Map<number, [number, number]>();
   let code = 0, k = 0;
   for (let length = 1; length <= 16; length++) {
