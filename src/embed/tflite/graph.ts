@@ -350,6 +350,37 @@ function makeKernel(
     return Array.from(c.values);
   };
   const bias = () => (rest[1] !== undefined && rest[1] >= 0 ? constantTensor(rest[1]) : undefined);
+  /**
+   * A conv or depthwise conv with its bias and activation as one tfjs fused op. Strides are
+   * options 2 (height) and 1 (width); `dilationFields` are the option fields of the dilations
+   * (height, width), which differ between the two ops' option tables.
+   */
+  const convolution = (
+    op: typeof tf.fused.conv2d | typeof tf.fused.depthwiseConv2d,
+    filter: tf.Tensor,
+    [dilationH, dilationW]: [number, number],
+  ): (read: Read) => tf.Tensor => {
+    const strides: [number, number] = [o?.int32(2, 1) ?? 1, o?.int32(1, 1) ?? 1];
+    const dilations: [number, number] = [o?.int32(dilationH, 1) ?? 1, o?.int32(dilationW, 1) ?? 1];
+    const act = layerActivation(step, fusedCode(step), keep);
+    const pad = padding(o);
+    const b = bias();
+    return (read) =>
+      applyActivation(
+        op({
+          x: read(x) as tf.Tensor4D,
+          filter: filter as tf.Tensor4D,
+          strides,
+          pad,
+          dilations,
+          bias: b,
+          activation: act.activation,
+          preluActivationWeights: act.prelu,
+        }),
+        act.after,
+        step.op,
+      );
+  };
   switch (step.op) {
     case "ADD":
     case "SUB":
@@ -381,52 +412,14 @@ function makeKernel(
     case "CONV_2D": {
       // TFLite filters are OHWI; tfjs wants HWIO.
       const filter = keep(tf.tidy(() => tf.transpose(constantTensor(rest[0]), [1, 2, 3, 0])));
-      const strides: [number, number] = [o?.int32(2, 1) ?? 1, o?.int32(1, 1) ?? 1];
-      const dilations: [number, number] = [o?.int32(5, 1) ?? 1, o?.int32(4, 1) ?? 1];
-      const act = layerActivation(step, fusedCode(step), keep);
-      const pad = padding(o);
-      const b = bias();
-      return (read) =>
-        applyActivation(
-          tf.fused.conv2d({
-            x: read(x) as tf.Tensor4D,
-            filter: filter as tf.Tensor4D,
-            strides,
-            pad,
-            dilations,
-            bias: b,
-            activation: act.activation,
-            preluActivationWeights: act.prelu,
-          }),
-          act.after,
-          step.op,
-        );
+      return convolution(tf.fused.conv2d, filter, [5, 4]);
     }
     case "DEPTHWISE_CONV_2D": {
       // TFLite stores [1, H, W, C·M]; tfjs wants [H, W, C, M].
       const [, h, w, cm] = shapes(rest[0]);
       const channels = shapes(x)[3];
       const filter = keep(tf.reshape(constantTensor(rest[0]), [h, w, channels, cm / channels]));
-      const strides: [number, number] = [o?.int32(2, 1) ?? 1, o?.int32(1, 1) ?? 1];
-      const dilations: [number, number] = [o?.int32(6, 1) ?? 1, o?.int32(5, 1) ?? 1];
-      const act = layerActivation(step, fusedCode(step), keep);
-      const pad = padding(o);
-      const b = bias();
-      return (read) =>
-        applyActivation(
-          tf.fused.depthwiseConv2d({
-            x: read(x) as tf.Tensor4D,
-            filter: filter as tf.Tensor4D,
-            strides,
-            pad,
-            dilations,
-            bias: b,
-            activation: act.activation,
-            preluActivationWeights: act.prelu,
-          }),
-          act.after,
-          step.op,
-        );
+      return convolution(tf.fused.depthwiseConv2d, filter, [6, 5]);
     }
     case "FULLY_CONNECTED": {
       // Not tf.fused.matMul: tfjs-wasm 4.22 adds the wrong bias values to rows after the first.
