@@ -13,16 +13,22 @@ import { median } from "./stats.ts";
 
 const EMBEDDER = "fused-v1";
 
-/** Seeded random vectors shaped like fused embeddings (unit parts × 1/√2). */
-function syntheticFaces(n: number, seed: number): Float32Array[] {
-  const sizes = partSizesOf(EMBEDDER, 320);
+/**
+ * Seeded random vectors shaped like a stamped embedder's: parts of `sizes`, each a unit vector
+ * × 1/√k (one part: plain unit vectors).
+ *
+ * @example
+ * syntheticFaces(1000, [128, 192], 7); // 1,000 fused-like 320-d vectors
+ */
+export function syntheticFaces(n: number, sizes: readonly number[], seed: number): Float32Array[] {
   let state = seed >>> 0;
   const next = () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state / 2 ** 32 - 0.5;
   };
+  const dim = sizes.reduce((a, b) => a + b, 0);
   return Array.from({ length: n }, () => {
-    const v = new Float32Array(320);
+    const v = new Float32Array(dim);
     let offset = 0;
     for (const size of sizes) {
       let norm = 0;
@@ -40,8 +46,9 @@ export async function benchGallerySearch(sizes: number[], probeCount: number, re
   const rows = [];
   const distance = faceDistance(EMBEDDER);
   for (const size of sizes) {
-    const gallery = syntheticFaces(size, size);
-    const probes = syntheticFaces(probeCount, 7);
+    const sizes = partSizesOf(EMBEDDER, 320);
+    const gallery = syntheticFaces(size, sizes, size);
+    const probes = syntheticFaces(probeCount, sizes, 7);
     const buildStart = performance.now();
     const index = await buildGalleryIndex(gallery, partSizesOf(EMBEDDER, 320));
     const buildMs = performance.now() - buildStart;

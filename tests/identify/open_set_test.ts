@@ -9,30 +9,13 @@ import { buildGalleryIndex } from "../../src/identify/gallery_index.ts";
 import { faceDistance, partSizesOf } from "../../src/identify/metric.ts";
 import { confidenceFor, openSetCut } from "../../src/identify/open_set.ts";
 import { bestCut, openSetPoint } from "../../src/evaluate/open_set_curve.ts";
-
-/** Seeded random unit vectors made of `sizes` parts, each part unit × 1/√k. */
-function randomVectors(n: number, sizes: number[], seed: number): Float32Array[] {
-  let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
-  return Array.from({ length: n }, () => {
-    const v = new Float32Array(sizes.reduce((a, b) => a + b, 0));
-    let offset = 0;
-    for (const size of sizes) {
-      let norm = 0;
-      for (let i = 0; i < size; i++) norm += (v[offset + i] = next()) ** 2;
-      const k = 1 / Math.sqrt(norm * sizes.length);
-      for (let i = 0; i < size; i++) v[offset + i] *= k;
-      offset += size;
-    }
-    return v;
-  });
-}
+import { syntheticFaces } from "../../tasks/bench/gallery_search.ts";
 
 for (const embedder of ["dlib-resnet-v1", "fused-v1"]) {
   Deno.test(`gallery index: nearest faces equal a brute-force search (${embedder})`, async () => {
     const sizes = [...partSizesOf(embedder, 128)];
-    const gallery = randomVectors(700, sizes, 7);
-    const probes = randomVectors(70, sizes, 11);
+    const gallery = syntheticFaces(700, sizes, 7);
+    const probes = syntheticFaces(70, sizes, 11);
     probes[3] = gallery[123];
     const index = await buildGalleryIndex(gallery, sizes);
     const found = await index.nearest(probes, 3);
@@ -49,7 +32,7 @@ for (const embedder of ["dlib-resnet-v1", "fused-v1"]) {
 }
 
 Deno.test("fused distance is the mean of the two models' distances", () => {
-  const [a, b] = randomVectors(2, [128, 192], 3);
+  const [a, b] = syntheticFaces(2, [128, 192], 3);
   const unit = (v: Float32Array) => {
     const n = Math.hypot(...v);
     return v.map((x) => x / n);
