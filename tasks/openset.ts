@@ -11,11 +11,18 @@
  *   rule (nearest method), without running a model.
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_FLIP } from "../src/cli/face_options.ts";
+import { STAMPED_NAMES } from "../src/embed/catalog.ts";
 import { calibrationFor } from "../src/identify/calibration.ts";
 import { buildGalleryIndex } from "../src/identify/gallery_index.ts";
 import { partSizesOf } from "../src/identify/metric.ts";
 import { identifyNearest, openSetCut } from "../src/identify/open_set.ts";
-import { bestCut, openSetPoint, type ScoredProbe } from "../src/evaluate/open_set_curve.ts";
+import {
+  bestCut,
+  type OpenSetPoint,
+  openSetPoint,
+  type ScoredProbe,
+} from "../src/evaluate/open_set_curve.ts";
 
 const ENROLLED = 5, MAX_PROBES = 5;
 
@@ -73,10 +80,14 @@ async function readEmbeddings(
 
 async function score(protocol: Protocol, file: string, embedderFlag: string, flip: boolean) {
   const { embedder: stamped, vectors } = await readEmbeddings(file);
-  const embedder = embedderFlag || stamped;
+  // --embedder takes the CLI name (fused) or the stamped one (fused-v1).
+  const embedder = STAMPED_NAMES[embedderFlag as keyof typeof STAMPED_NAMES] ??
+    (embedderFlag || stamped);
   const calibration = calibrationFor(embedder, flip);
   if (!calibration) {
-    throw new Error(`no calibration for ${embedder} (flip ${flip}): give --embedder`);
+    throw new Error(
+      `no calibration for "${embedder}" (flip ${flip}): give --embedder dlib|mobilefacenet|fused`,
+    );
   }
   const galleryVectors: Float32Array[] = [], labels: string[] = [];
   for (const [person, files] of protocol.enrolled) {
@@ -124,6 +135,12 @@ async function score(protocol: Protocol, file: string, embedderFlag: string, fli
       pct(best.namedRight)
     }, strangers unknown ${pct(1 - best.strangersAccepted)}`,
   );
+  const balanced = balancedCut(probes);
+  console.log(
+    `best balanced cut in hindsight ${balanced.maxDistance.toFixed(4)}: named right ${
+      pct(balanced.namedRight)
+    }, strangers unknown ${pct(1 - balanced.strangersAccepted)}`,
+  );
   console.log("max-false-accept  cut     named right  strangers unknown");
   for (const far of [0.1, 0.05, 0.03, 0.02, 0.01, 0.005, 0.003, 0.001]) {
     const cut = openSetCut(calibration, far, galleryVectors.length);
@@ -147,6 +164,17 @@ async function score(protocol: Protocol, file: string, embedderFlag: string, fli
   }
 }
 
+/** The cut after the fact that maximises the smaller of "named right" and "strangers unknown". */
+function balancedCut(probes: ScoredProbe[]): OpenSetPoint {
+  let best = openSetPoint(probes, 0);
+  for (const p of probes) {
+    const point = openSetPoint(probes, p.distance);
+    const worse = (q: OpenSetPoint) => Math.min(q.namedRight, 1 - q.strangersAccepted);
+    if (worse(point) > worse(best)) best = point;
+  }
+  return best;
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -155,7 +183,7 @@ if (import.meta.main) {
       out: { type: "string" },
       embeddings: { type: "string" },
       embedder: { type: "string", default: "" },
-      flip: { type: "boolean", default: true },
+      flip: { type: "boolean", default: DEFAULT_FLIP },
       "no-flip": { type: "boolean" },
     },
   });
@@ -165,11 +193,12 @@ if (import.meta.main) {
     console.error(`openset: wrote ${values.out}/train and ${values.out}/val`);
   }
   if (values.embeddings) {
-    await score(protocol, values.embeddings, values.embedder, !values["no-flip"]);
+    await score(protocol, values.embeddings, values.embedder, values.flip && !values["no-flip"]);
   }
   if (!values.out && !values.embeddings) {
     console.error(
-      "usage: deno task openset [--images DIR] (--out DIR | --embeddings FILE.jsonl [--no-flip])",
+      "usage: deno task openset [--images DIR] (--out DIR | --embeddings FILE.jsonl " +
+        "[--embedder E] [--flip])",
     );
     Deno.exit(2);
   }
