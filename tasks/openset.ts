@@ -27,13 +27,14 @@ import {
 const ENROLLED = 5, MAX_PROBES = 5;
 
 /** The protocol: relative paths ("name/name_0001.jpg"). */
-interface Protocol {
+export interface Protocol {
   enrolled: Map<string, string[]>;
   probes: Map<string, string[]>;
   strangers: string[];
 }
 
-async function buildProtocol(images: string): Promise<Protocol> {
+/** The protocol over an LFW-style folder of `<person>/<person>_NNNN.jpg` images. */
+export async function buildProtocol(images: string): Promise<Protocol> {
   const people = [];
   for await (const e of Deno.readDir(images)) if (e.isDirectory) people.push(e.name);
   people.sort();
@@ -62,7 +63,8 @@ async function copyOut(protocol: Protocol, images: string, out: string): Promise
   await place(protocol.strangers, `${out}/val/strangers`);
 }
 
-async function readEmbeddings(
+/** One face vector per image ("person/file.jpg") from `faceprint embed --pick center` output. */
+export async function readEmbeddings(
   file: string,
 ): Promise<{ embedder: string; vectors: Map<string, Float32Array> }> {
   const vectors = new Map<string, Float32Array>();
