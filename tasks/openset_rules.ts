@@ -11,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { STAMPED_PART_SIZES } from "../src/embed/catalog.ts";
+import { euclidean } from "../src/identify/metric.ts";
 import { buildProtocol, readEmbeddings } from "./openset.ts";
 
 /** Per-part distances: probes × enrolled faces. */
@@ -24,12 +25,6 @@ interface Answer {
 function unit(v: Float32Array): Float32Array {
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
-}
-
-function euclidean(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
-  return Math.sqrt(sum);
 }
 
 /** The best count of probes named right while ≥ 99% of strangers score above the cut. */
