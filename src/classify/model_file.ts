@@ -26,6 +26,8 @@ export interface ModelMeta {
   embedderHash: string;
   /** Length of the embeddings. */
   dim: number;
+  /** The gallery's `--flip` setting; undefined when the gallery did not record it. */
+  flip?: boolean;
 }
 
 /** A model read back from a file, with the embedder it needs. */
@@ -70,6 +72,7 @@ export function serializeModel(model: SvmModel, meta: ModelMeta): string {
     line("embedder", meta.embedder) + ",",
     line("embedderHash", meta.embedderHash) + ",",
     line("dim", model.dim) + ",",
+    ...(meta.flip === undefined ? [] : [line("flip", meta.flip) + ","]),
     line("C", model.C) + ",",
     line("seed", model.seed) + ",",
     line("classes", model.classes) + ",",
@@ -168,6 +171,9 @@ export function parseModel(text: string, file: string): ParsedModel {
   const embedder = r.string(data, "embedder");
   const embedderHash = r.string(data, "embedderHash");
   const dim = r.integer(data.dim, '"dim"', 1);
+  if (data.flip !== undefined && typeof data.flip !== "boolean") {
+    r.fail(`"flip" must be true or false, got ${describe(data.flip)}`);
+  }
   const C = r.number(data.C, '"C"');
   if (C <= 0) r.fail(`"C" must be positive, got ${C}`);
   const seed = r.integer(data.seed, '"seed"', 0);
@@ -216,6 +222,7 @@ export function parseModel(text: string, file: string): ParsedModel {
     embedder,
     embedderHash,
     dim,
+    ...(data.flip === undefined ? {} : { flip: data.flip as boolean }),
     model: { classes, dim, C, seed, pairs, training: { perClass, accuracy } },
   };
 }

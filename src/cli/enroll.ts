@@ -3,7 +3,7 @@
  * already enrolled (by sha256). The gallery is saved after each person, under its lock, atomically.
  */
 import { parseFlags } from "./args.ts";
-import { chooseEmbedder } from "./stamped_embedder.ts";
+import { chooseEmbedder, chooseFlip } from "./stamped_embedder.ts";
 import {
   addRecords,
   enrolledHashes,
@@ -239,6 +239,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   const format = parseFormat(values.format);
   const options = parseFaceOptions({ ...values, name: undefined });
   await expectKind(galleryPath, "gallery");
+  options.flip = await chooseFlip(options, [galleryPath]);
   const skipped: SkipTally = new Map();
   const people = await collectPeople(plan, values.name?.[0], skipped);
 
@@ -280,7 +281,12 @@ async function enrollAll(
   options: FaceOptions,
 ): Promise<number> {
   const embedder = analyzer.embedder!;
-  const stamp = { embedder: embedder.name, embedderHash: embedder.hash, dim: embedder.size };
+  const stamp = {
+    embedder: embedder.name,
+    embedderHash: embedder.hash,
+    dim: embedder.size,
+    flip: options.flip,
+  };
   const known = enrolledHashes(await readGallery(galleryPath, stamp));
 
   const writer = createWriter<EnrollRecord>(format, {

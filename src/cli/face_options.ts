@@ -58,7 +58,8 @@ export const FACE_FLAGS_HELP = `Detection and embedding options:
   --max-pixels N        refuse images above N pixels (default ${DEFAULT_MAX_PIXELS})
   --flip / --no-flip    average each embedding with its mirror image's (default: ${
   DEFAULT_FLIP ? "on" : "off"
-})
+}; with
+                        --gallery or --model, the setting that file was made with)
   --embedder E          ${
   BUILTIN_EMBEDDERS.join(", ")
 } (default: ${DEFAULT_EMBEDDER}), or a model file:
@@ -79,6 +80,8 @@ export interface FaceOptions {
   detector: DetectorName;
   maxPixels: number;
   flip: boolean;
+  /** Whether --flip or --no-flip was given (else a gallery's or model's own setting is used). */
+  flipGiven: boolean;
   /** Images analysed at once (workers). */
   jobs: number;
   embedder: EmbedderChoice;
@@ -245,6 +248,7 @@ export function parseFaceOptions(
     detector: detector as DetectorName,
     maxPixels,
     flip,
+    flipGiven: values["flip"] !== undefined || values["no-flip"] !== undefined,
     jobs,
     embedder: parseEmbedderChoice(values),
     embedderGiven: values["embedder"] !== undefined,

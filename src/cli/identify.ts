@@ -1,6 +1,6 @@
 /** `faceprint identify`: who is each face in each image, with a probability, or `unknown`. */
 import { parseFlags } from "./args.ts";
-import { chooseEmbedder } from "./stamped_embedder.ts";
+import { chooseEmbedder, chooseFlip } from "./stamped_embedder.ts";
 import { readGallery } from "../gallery/mod.ts";
 import { drawAnnotations } from "../image/annotate.ts";
 import { encodePng } from "../image/encode_png.ts";
@@ -152,6 +152,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   const options = parseFaceOptions(values);
   if (values.model) await expectKind(values.model, "model");
   await expectKind(values.gallery, "gallery");
+  options.flip = await chooseFlip(options, [values.model, values.gallery]);
   if (values.resume !== undefined && format !== "jsonl") {
     throw new UsageError("--resume writes JSON Lines: leave out --format or use jsonl");
   }
@@ -186,7 +187,12 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   );
   try {
     const embedder = analyzer.embedder!;
-    const stamp = { embedder: embedder.name, embedderHash: embedder.hash, dim: embedder.size };
+    const stamp = {
+      embedder: embedder.name,
+      embedderHash: embedder.hash,
+      dim: embedder.size,
+      flip: options.flip,
+    };
     const gallery = await readGallery(values.gallery, stamp);
     if (gallery.records.length === 0) throw new UsageError(`${values.gallery}: no faces enrolled`);
     const rule = openSetRuleFor(values, embedder.name, options.flip, gallery.records.length);

@@ -101,8 +101,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     gallery.records.map((r) => r.person),
     { C },
   );
-  const { embedder, embedderHash, dim } = gallery.header;
-  await writeFileAtomic(values.out, serializeModel(model, { embedder, embedderHash, dim }));
+  const { embedder, embedderHash, dim, flip } = gallery.header;
+  await writeFileAtomic(values.out, serializeModel(model, { embedder, embedderHash, dim, flip }));
   const accuracy = model.training.accuracy * 100;
   info(
     `Accuracy: train=${

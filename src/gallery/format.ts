@@ -11,6 +11,8 @@ import type { EmbedderStamp, Gallery, GalleryHeader, GalleryRecord } from "./typ
 export const GALLERY_SCHEMA = 1;
 
 const HEADER_KEYS = ["faceprint", "schema", "embedder", "embedderHash", "dim"] as const;
+/** Header fields a gallery may lack: `flip` arrived after schema 1 galleries were written. */
+const OPTIONAL_HEADER_KEYS = ["flip"] as const;
 const RECORD_KEYS = [
   "person",
   "file",
@@ -161,7 +163,7 @@ function parseHeader(value: unknown, expected: EmbedderStamp): GalleryHeader {
         "upgrade faceprint",
     );
   }
-  checkKeys(value, HEADER_KEYS, "");
+  checkKeys(value, HEADER_KEYS, "", OPTIONAL_HEADER_KEYS);
   const header: GalleryHeader = {
     faceprint: "gallery",
     schema,
@@ -169,6 +171,12 @@ function parseHeader(value: unknown, expected: EmbedderStamp): GalleryHeader {
     embedderHash: readString(value, "embedderHash", ""),
     dim: readCount(value, "dim", ""),
   };
+  if ("flip" in value) {
+    if (typeof value.flip !== "boolean") {
+      throw new InvalidLine(`field "flip" must be true or false`);
+    }
+    header.flip = value.flip;
+  }
   if (header.embedder !== expected.embedder || header.embedderHash !== expected.embedderHash) {
     throw new InvalidLine(
       `made with embedder ${header.embedder} (hash ${short(header.embedderHash)}); ` +
@@ -180,6 +188,12 @@ function parseHeader(value: unknown, expected: EmbedderStamp): GalleryHeader {
   if (header.dim !== expected.dim) {
     throw new InvalidLine(
       `embeddings have ${header.dim} values; embedder ${expected.embedder} gives ${expected.dim}`,
+    );
+  }
+  if (header.flip !== undefined && expected.flip !== undefined && header.flip !== expected.flip) {
+    throw new InvalidLine(
+      `made ${flipWords(header.flip)}; this run embeds ${flipWords(expected.flip)} — ` +
+        "embeddings made with and without --flip do not match",
     );
   }
   return header;
@@ -284,10 +298,15 @@ function readCount(parent: Record<string, unknown>, key: string, prefix: string)
   return value;
 }
 
-function checkKeys(value: Record<string, unknown>, keys: readonly string[], prefix: string): void {
+function checkKeys(
+  value: Record<string, unknown>,
+  keys: readonly string[],
+  prefix: string,
+  optional: readonly string[] = [],
+): void {
   const missing = keys.find((key) => !(key in value));
   if (missing !== undefined) throw new InvalidLine(`missing field "${prefix}${missing}"`);
-  const extra = Object.keys(value).find((key) => !keys.includes(key));
+  const extra = Object.keys(value).find((key) => !keys.includes(key) && !optional.includes(key));
   if (extra !== undefined) throw new InvalidLine(`unexpected field "${prefix}${extra}"`);
 }
 
@@ -298,6 +317,7 @@ function headerToJson(header: GalleryHeader): Record<string, unknown> {
     embedder: header.embedder,
     embedderHash: header.embedderHash,
     dim: header.dim,
+    ...(header.flip === undefined ? {} : { flip: header.flip }),
   };
 }
 
@@ -333,6 +353,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** "with --flip" / "without --flip", for messages. */
+export function flipWords(flip: boolean): string {
+  return flip ? "with --flip" : "without --flip";
 }
 
 function short(hash: string): string {

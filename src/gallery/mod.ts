@@ -4,6 +4,7 @@ export { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
 export { GalleryError } from "./error.ts";
 export {
   emptyGallery,
+  flipWords,
   GALLERY_SCHEMA,
   parseGallery,
   serializeGallery,

@@ -12,6 +12,11 @@ export interface GalleryHeader {
   embedderHash: string;
   /** Length of every embedding. */
   dim: number;
+  /**
+   * Whether the embeddings average in the mirror image (`--flip`); undefined in galleries written
+   * before faceprint recorded it.
+   */
+  flip?: boolean;
 }
 
 /** One enrolled face. */
@@ -45,4 +50,6 @@ export interface EmbedderStamp {
   embedder: string;
   embedderHash: string;
   dim: number;
+  /** The `--flip` setting the caller embeds with; undefined: not checked (and not written). */
+  flip?: boolean;
 }
