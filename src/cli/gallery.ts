@@ -5,8 +5,10 @@ import {
   EXPORT_FORMATS,
   type ExportFormat,
   exportGallery,
+  flipWords,
   type Gallery,
   GalleryError,
+  type GalleryHeader,
   listPeople,
   type PersonSummary,
   readGallery,
@@ -20,7 +22,7 @@ import {
 import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, FACE_FLAGS_HELP, parseFaceOptions } from "./face_options.ts";
 import { reembedGallery } from "./gallery_reembed.ts";
-import { warn } from "./log.ts";
+import { info, warn } from "./log.ts";
 import { expectKind } from "./file_kind.ts";
 import { createWriter, parseFormat, writeOne } from "./output.ts";
 
@@ -32,7 +34,8 @@ export const GALLERY_HELP = `Usage: faceprint gallery list --gallery G [--format
        faceprint gallery reembed --gallery G [--embedder E] [--out NEW.jsonl] [--drop-missing]
 
 list     one JSON object per person: {"person","count","files"} (csv: person,count,file, one
-         row per enrolled file)
+         row per enrolled file); stderr names the embedder and the --flip setting it was made
+         with
 remove   deletes every face of PERSON, or the faces enrolled from PATH (matched by the path as
          enrolled, or by the file's content when PATH exists). Prints {"removed":N}. The
          gallery is rewritten with no copy of the removed faces left in its folder.
@@ -42,8 +45,8 @@ export   every face for another system: csv (person,file,sha256,x,y,width,height
          export). --out FILE writes FILE (created 0600: embeddings are biometric data) instead
          of stdout.
 
-reembed  moves the gallery to another embedder (default: the built-in default): every record's
-         face is embedded again from its source image, which must still be at the path it was
+reembed  moves the gallery to another embedder (default: the built-in default) or --flip
+         setting (default: the gallery's): every record's face is embedded again from its source image, which must still be at the path it was
          enrolled from with the same sha256. One line per record: {"file","person","status"}
          (reembedded, missing, changed, no-face, error). Progress is saved in
          OUT.reembed-partial, so a killed run resumes. The gallery is replaced atomically at the
@@ -84,6 +87,14 @@ async function declaredStamp(path: string): Promise<EmbedderStamp> {
   }
 }
 
+/** The embedder and `--flip` setting a gallery header records, for people. */
+function describeHeader(header: GalleryHeader): string {
+  const flip = header.flip === undefined
+    ? "--flip setting not recorded (made before faceprint recorded it)"
+    : `made ${flipWords(header.flip)}`;
+  return `embedder ${header.embedder} (${header.dim}-d), ${flip}`;
+}
+
 /** Reads a gallery as whatever embedder wrote it (for commands that load no model). */
 export async function openGallery(path: string): Promise<Gallery> {
   return await readGallery(path, await declaredStamp(path));
@@ -110,7 +121,9 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       rows: (r: PersonSummary) => r.files.map((file) => [r.person, r.count, file]),
       errorColumn: false,
     });
-    for (const p of listPeople(await openGallery(path))) writer.write(p);
+    const gallery = await openGallery(path);
+    info(`${path}: ${gallery.records.length} faces, ${describeHeader(gallery.header)}`);
+    for (const p of listPeople(gallery)) writer.write(p);
     writer.close();
     return EXIT.ok;
   }

@@ -6,7 +6,9 @@
  */
 import { overlap } from "../detect/nms.ts";
 import {
+  type EmbedderStamp,
   emptyGallery,
+  flipWords,
   type Gallery,
   type GalleryRecord,
   readGallery,
@@ -83,7 +85,12 @@ async function reembedRecord(
  * records could not be (then the output is written only with `dropMissing`, or to another path).
  */
 export async function reembedGallery(options: ReembedOptions): Promise<number> {
-  const { source, path, out, face } = options;
+  const { source, path, out } = options;
+  // Without --flip/--no-flip, keep the setting the gallery was made with.
+  const face = {
+    ...options.face,
+    flip: options.face.flipGiven ? options.face.flip : source.header.flip ?? options.face.flip,
+  };
   const records = source.records;
   const analyzer = await createAnalyzer(
     { detector: face.detector, embed: true, embedder: face.embedder },
@@ -91,9 +98,14 @@ export async function reembedGallery(options: ReembedOptions): Promise<number> {
   );
   try {
     const e = analyzer.embedder!;
-    const stamp = { embedder: e.name, embedderHash: e.hash, dim: e.size };
-    if (source.header.embedderHash === stamp.embedderHash && path === out) {
-      milestone(`${path} is already embedded with ${stamp.embedder}: nothing to do`);
+    const stamp = { embedder: e.name, embedderHash: e.hash, dim: e.size, flip: face.flip };
+    if (
+      source.header.embedderHash === stamp.embedderHash && source.header.flip === stamp.flip &&
+      path === out
+    ) {
+      milestone(
+        `${path} is already embedded with ${stamp.embedder} ${flipWords(face.flip)}: nothing to do`,
+      );
       return EXIT.ok;
     }
     const partialPath = `${out}.reembed-partial`;
@@ -151,7 +163,8 @@ export async function reembedGallery(options: ReembedOptions): Promise<number> {
     }, { warn });
     await Deno.remove(partialPath);
     milestone(
-      `${out}: ${partial.records.length} faces re-embedded with ${stamp.embedder}` +
+      `${out}: ${partial.records.length} faces re-embedded with ${stamp.embedder} ` +
+        flipWords(face.flip) +
         (left ? ` (${left} left out)` : ""),
     );
     return left ? EXIT.partial : EXIT.ok;
@@ -163,7 +176,7 @@ export async function reembedGallery(options: ReembedOptions): Promise<number> {
 /** The progress file of an earlier, interrupted run (same embedder), or an empty gallery. */
 async function readPartial(
   partialPath: string,
-  stamp: { embedder: string; embedderHash: string; dim: number },
+  stamp: EmbedderStamp,
 ): Promise<Gallery> {
   try {
     await Deno.stat(partialPath);
