@@ -1,0 +1,154 @@
+/**
+ * `--flip` is recorded in galleries and model files: later runs take the file's setting, and a
+ * conflicting flag or a model/gallery disagreement is refused (exit 2) before any work.
+ */
+import assert from "node:assert/strict";
+import { jsonLines, runCli } from "./run_cli.ts";
+import { peopleDir } from "./people.ts";
+
+interface Named {
+  faces: { name: string; distance: number }[];
+}
+
+/** Rewrites line 1 of a gallery with `change` applied to its header. */
+async function editHeader(path: string, change: (header: Record<string, unknown>) => void) {
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  const header = JSON.parse(lines[0]);
+  change(header);
+  lines[0] = JSON.stringify(header);
+  await Deno.writeTextFile(path, lines.join("\n"));
+}
+
+Deno.test("a gallery enrolled with --flip is identified with --flip without the flag; a conflicting flag is refused", async () => {
+  const work = await peopleDir(2);
+  const gallery = `${work}/g.jsonl`;
+  const alice0 = `${work}/people/alice/alice0.png`;
+  const enroll = await runCli([
+    "enroll",
+    `${work}/people`,
+    "--gallery",
+    gallery,
+    "--embedder",
+    "dlib",
+    "--flip",
+  ]);
+  assert.equal(enroll.code, 0, enroll.stderr);
+  const header = JSON.parse((await Deno.readTextFile(gallery)).split("\n")[0]);
+  assert.equal(header.flip, true);
+
+  // No flag: the gallery's embedder and --flip are used, so the enrolled photo comes back at ~0
+  // (without --flip it is ~0.05 away: see the next test).
+  const same = await runCli(["identify", alice0, "--gallery", gallery]);
+  assert.equal(same.code, 0, same.stderr);
+  const face = jsonLines<Named>(same.stdout)[0].faces[0];
+  assert.equal(face.name, "alice");
+  assert.ok(face.distance < 0.01, `distance ${face.distance}`);
+
+  const list = await runCli(["gallery", "list", "--gallery", gallery]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stderr, /embedder dlib-resnet-v1 \(128-d\), made with --flip/);
+
+  // An explicit other setting is refused, naming the gallery and both settings.
+  const identify = await runCli(["identify", alice0, "--gallery", gallery, "--no-flip"]);
+  assert.equal(identify.code, 2, identify.stderr);
+  assert.equal(identify.stdout, "");
+  assert.ok(
+    identify.stderr.includes(`${gallery} was made with --flip but this run gives --no-flip`),
+  );
+  const before = await Deno.readTextFile(gallery);
+  const mixed = await runCli([
+    "enroll",
+    "--name",
+    "carol",
+    alice0,
+    "--gallery",
+    gallery,
+    "--no-flip",
+  ]);
+  assert.equal(mixed.code, 2, mixed.stderr);
+  assert.ok(mixed.stderr.includes(`${gallery} was made with --flip`));
+  assert.equal(await Deno.readTextFile(gallery), before);
+});
+
+Deno.test("a gallery header without flip (older faceprint) still loads and identifies, with the default setting", async () => {
+  const work = await peopleDir(2);
+  const gallery = `${work}/g.jsonl`;
+  const alice0 = `${work}/people/alice/alice0.png`;
+  const enroll = await runCli([
+    "enroll",
+    `${work}/people`,
+    "--gallery",
+    gallery,
+    "--embedder",
+    "dlib",
+    "--flip",
+  ]);
+  assert.equal(enroll.code, 0, enroll.stderr);
+  await editHeader(gallery, (header) => delete header.flip);
+
+  const id = await runCli(["identify", alice0, "--gallery", gallery]);
+  assert.equal(id.code, 0, id.stderr);
+  const face = jsonLines<Named>(id.stdout)[0].faces[0];
+  assert.equal(face.name, "alice");
+  // Default (no flip) against flipped vectors: no longer ~0, which shows the header was the
+  // only thing that chose --flip in the test above.
+  assert.ok(face.distance > 0.02, `distance ${face.distance}`);
+  const flipped = await runCli(["identify", alice0, "--gallery", gallery, "--flip"]);
+  assert.equal(flipped.code, 0, flipped.stderr);
+  assert.ok(jsonLines<Named>(flipped.stdout)[0].faces[0].distance < 0.01);
+
+  const list = await runCli(["gallery", "list", "--gallery", gallery]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stderr, /--flip setting not recorded/);
+});
+
+Deno.test("train copies flip into the model; a model and gallery made with different settings are refused", async () => {
+  const work = await peopleDir(2);
+  const gallery = `${work}/g.jsonl`;
+  const model = `${work}/m.json`;
+  const alice0 = `${work}/people/alice/alice0.png`;
+  const enroll = await runCli([
+    "enroll",
+    `${work}/people`,
+    "--gallery",
+    gallery,
+    "--embedder",
+    "dlib",
+    "--flip",
+  ]);
+  assert.equal(enroll.code, 0, enroll.stderr);
+  const train = await runCli(["train", "--gallery", gallery, "--out", model]);
+  assert.equal(train.code, 0, train.stderr);
+  assert.equal(JSON.parse(await Deno.readTextFile(model)).flip, true);
+  const svm = await runCli([
+    "identify",
+    alice0,
+    "--gallery",
+    gallery,
+    "--model",
+    model,
+    "--method",
+    "svm",
+  ]);
+  assert.equal(svm.code, 0, svm.stderr);
+  assert.equal(jsonLines<Named>(svm.stdout)[0].faces[0].name, "alice");
+
+  const other = `${work}/other.jsonl`;
+  await Deno.copyFile(gallery, other);
+  await editHeader(other, (header) => header.flip = false);
+  const refused = await runCli([
+    "identify",
+    alice0,
+    "--gallery",
+    other,
+    "--model",
+    model,
+    "--method",
+    "svm",
+  ]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.ok(
+    refused.stderr.includes(`${model} was made with --flip and ${other} without --flip`),
+    refused.stderr,
+  );
+});
