@@ -41,7 +41,7 @@ import { expandInputs, readInput } from "./inputs.ts";
 import { info, progress, warn } from "./log.ts";
 import { createWriter, parseFormat } from "./output.ts";
 import { embeddingValues, roundBox } from "./records.ts";
-import { chooseEmbedder } from "./stamped_embedder.ts";
+import { chooseEmbedder, chooseFlip } from "./stamped_embedder.ts";
 
 const cuts = Object.entries(STAMPED_NAMES).map(([flag, name]) => `${flag} ${DEFAULT_CUTS[name]}`)
   .join(", ");
@@ -93,6 +93,7 @@ interface ClusterRecord {
   score?: number;
   landmarks?: FaceSource["landmarks"];
   embedder?: string;
+  flip?: boolean;
   embedding?: number[];
   error?: string;
 }
@@ -138,7 +139,7 @@ async function embedInputs(
   }
   progress(inputs.length, inputs.length, "");
   const e = analyzer.embedder!;
-  return { table: faceTable(embedderStamp(e), e.size, entries), errors };
+  return { table: faceTable(embedderStamp(e), e.size, entries, options.flip), errors };
 }
 
 /** An embeddings file without stamps is taken as made by the --embedder in use, if sizes agree. */
@@ -181,6 +182,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   }
   const format = parseFormat(values.format);
   const options = parseFaceOptions(values);
+  if (from === undefined) options.flip = await chooseFlip(options, [values.gallery]);
   const minSize = nonNegativeFlag("min-size", values["min-size"], DEFAULT_MIN_SIZE);
   const started = performance.now();
   const { table, errors } = from !== undefined
@@ -233,6 +235,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       score: Math.round(f.score * 1e4) / 1e4,
       landmarks: roundLandmarks(f.landmarks),
       embedder: table.embedder,
+      ...(table.flip === undefined ? {} : { flip: table.flip }),
       embedding: embeddingValues(
         table.vectors.data.subarray(row * table.vectors.dim, (row + 1) * table.vectors.dim),
       ),
@@ -283,6 +286,7 @@ async function galleryNames(
     embedder: stampName(table.embedder),
     embedderHash: at < 0 ? "" : table.embedder.slice(at + 1),
     dim: table.vectors.dim,
+    flip: table.flip,
   };
   const gallery = await readGallery(path, stamp);
   const byPerson = new Map<string, Float32Array[]>();

@@ -75,7 +75,7 @@ export async function enrollClusters(
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const { embedder, faces } = parsed;
+  const { embedder, faces, flip } = parsed;
   const at = embedder.lastIndexOf("@");
   if (at < 0) {
     throw new UsageError(
@@ -87,6 +87,7 @@ export async function enrollClusters(
     embedder: stampName(embedder),
     embedderHash: embedder.slice(at + 1),
     dim: faces[0].embedding.length,
+    flip,
   };
   await readGallery(galleryPath, stamp); // refuses another embedder before any work
   const facesPerFile = new Map<string, number>();

@@ -20,6 +20,8 @@ export interface ImageRecord {
   detected?: number;
   /** `embed` only: the embedder's `"name@sha256"`, so a reader can tell embeddings apart. */
   embedder?: string;
+  /** `embed` only: whether the embeddings average in the mirror image (`--flip`). */
+  flip?: boolean;
   faces?: FaceRecord[];
   error?: string;
 }

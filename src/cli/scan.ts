@@ -145,7 +145,10 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
           height: result.height,
         };
         if (pick !== "all") record.detected = result.detected;
-        if (analyzer.embedder) record.embedder = embedderStamp(analyzer.embedder);
+        if (analyzer.embedder) {
+          record.embedder = embedderStamp(analyzer.embedder);
+          record.flip = options.flip;
+        }
         record.faces = result.faces.map((face, i) => {
           const out = faceRecord(face);
           return cropPaths[i] === undefined ? out : { ...out, crop: cropPaths[i] };

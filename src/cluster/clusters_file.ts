@@ -19,6 +19,8 @@ export interface ClusteredFace {
 /** A clusters file: its faces and the `"name@sha256"` stamp of their embedder. */
 export interface ClustersFile {
   embedder: string;
+  /** Whether the embeddings average in the mirror image; undefined when the file did not say. */
+  flip?: boolean;
   faces: ClusteredFace[];
 }
 
@@ -33,6 +35,7 @@ export interface ClustersFile {
 export function parseClusters(text: string, path: string): ClustersFile {
   let embedder: string | undefined;
   let dim = 0;
+  let flip: boolean | undefined;
   const faces: ClusteredFace[] = [];
   text.split("\n").forEach((line, index) => {
     if (!line.trim()) return;
@@ -57,6 +60,13 @@ export function parseClusters(text: string, path: string): ClustersFile {
     if (r.embedder !== embedder || r.embedding.length !== dim) {
       throw new Error(`${where}: embedder ${r.embedder} differs from the file's first face's`);
     }
+    if (r.flip !== undefined) {
+      if (typeof r.flip !== "boolean") throw new Error(`${where}: "flip" is not true or false`);
+      if (flip !== undefined && r.flip !== flip) {
+        throw new Error(`${where}: flip ${r.flip} differs from the file's earlier faces'`);
+      }
+      flip = r.flip;
+    }
     faces.push({
       file: r.file,
       face: r.face,
@@ -68,5 +78,5 @@ export function parseClusters(text: string, path: string): ClustersFile {
     });
   });
   if (embedder === undefined) throw new Error(`${path}: no clustered faces`);
-  return { embedder, faces };
+  return { embedder, faces, ...(flip === undefined ? {} : { flip }) };
 }

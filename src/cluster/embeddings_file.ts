@@ -14,6 +14,7 @@ export class EmbeddingsFileError extends Error {
 interface EmbedLine {
   file?: unknown;
   embedder?: unknown;
+  flip?: unknown;
   error?: unknown;
   faces?: {
     box?: Box;
@@ -40,7 +41,8 @@ function isLandmarks(l: unknown): l is Landmarks {
 
 /**
  * Parses `embed` output text. Image records with an `error` are skipped (they have no faces);
- * images without faces add nothing. Records must all carry the same `embedder` stamp; a file
+ * images without faces add nothing. Records must all carry the same `embedder` stamp and, when
+ * they record it, the same `flip` setting; a file
  * without stamps (from an older faceprint) is read with the stamp `fallbackStamp(dim)` when given,
  * else refused.
  *
@@ -55,6 +57,8 @@ export function parseEmbeddings(
   const entries: [FaceSource, number[]][] = [];
   let embedder: string | undefined;
   let stampLine = 0;
+  let flip: boolean | undefined;
+  let flipLine = 0;
   let dim = 0;
   const lines = text.split("\n");
   lines.forEach((line, index) => {
@@ -79,6 +83,18 @@ export function parseEmbeddings(
         throw new EmbeddingsFileError(
           `${where}: embedder ${record.embedder} differs from ${embedder} (line ${stampLine}): ` +
             "embeddings of different embedders cannot be compared",
+        );
+      }
+    }
+    if (record.flip !== undefined) {
+      if (typeof record.flip !== "boolean") {
+        throw new EmbeddingsFileError(`${where}: "flip" is not true or false`);
+      }
+      if (flip === undefined) [flip, flipLine] = [record.flip, index + 1];
+      else if (record.flip !== flip) {
+        throw new EmbeddingsFileError(
+          `${where}: flip ${record.flip} differs from ${flip} (line ${flipLine}): embeddings ` +
+            "made with and without --flip cannot be compared",
         );
       }
     }
@@ -120,5 +136,5 @@ export function parseEmbeddings(
         : `${path}: no faces with embeddings`,
     );
   }
-  return faceTable(stamp, dim, entries);
+  return faceTable(stamp, dim, entries, flip);
 }

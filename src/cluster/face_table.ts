@@ -21,6 +21,8 @@ export interface FaceTable {
   vectors: VectorSet;
   /** `"name@sha256"` of the embedder, e.g. `"fused-v1@5d1c…"`. */
   embedder: string;
+  /** Whether the embeddings average in the mirror image; undefined when the input did not say. */
+  flip?: boolean;
 }
 
 /**
@@ -49,6 +51,7 @@ export function faceTable(
   embedder: string,
   dim: number,
   entries: [FaceSource, ArrayLike<number>][],
+  flip?: boolean,
 ): FaceTable {
   const data = new Float32Array(entries.length * dim);
   entries.forEach(([, e], i) => data.set(e, i * dim));
@@ -56,5 +59,6 @@ export function faceTable(
     faces: entries.map(([source]) => source),
     vectors: { data, count: entries.length, dim },
     embedder,
+    ...(flip === undefined ? {} : { flip }),
   };
 }
