@@ -3,7 +3,7 @@
  * conflicting flag or a model/gallery disagreement is refused (exit 2) before any work.
  */
 import assert from "node:assert/strict";
-import { jsonLines, runCli } from "./run_cli.ts";
+import { jsonLines, runCli, SAMPLES } from "./run_cli.ts";
 import { peopleDir } from "./people.ts";
 
 interface Named {
@@ -151,4 +151,71 @@ Deno.test("train copies flip into the model; a model and gallery made with diffe
     refused.stderr.includes(`${model} was made with --flip and ${other} without --flip`),
     refused.stderr,
   );
+});
+
+Deno.test("embed --flip records flip; cluster and enroll --clusters carry it into the gallery; mixed settings are refused", async () => {
+  const work = await Deno.makeTempDir({ prefix: "faceprint-flip-" });
+  for (const copy of ["a", "b"]) {
+    await Deno.copyFile(`${SAMPLES}sample1.jpg`, `${work}/${copy}.jpg`);
+  }
+  const embed = await runCli([
+    "embed",
+    `${work}/a.jpg`,
+    `${work}/b.jpg`,
+    "--embedder",
+    "dlib",
+    "--flip",
+  ]);
+  assert.equal(embed.code, 0, embed.stderr);
+  const images = jsonLines<{ flip: boolean; embedder: string }>(embed.stdout);
+  assert.deepEqual(images.map((r) => r.flip), [true, true]);
+  const embeddings = `${work}/emb.jsonl`;
+  await Deno.writeTextFile(embeddings, embed.stdout);
+
+  const cluster = await runCli(["cluster", "--from-embeddings", embeddings]);
+  assert.equal(cluster.code, 0, cluster.stderr);
+  const faces = jsonLines<{ cluster: number | null; flip: boolean }>(cluster.stdout);
+  assert.ok(faces.length >= 6 && faces.every((f) => f.flip === true));
+  const clusters = `${work}/clusters.jsonl`;
+  await Deno.writeTextFile(clusters, cluster.stdout);
+  const id = faces.find((f) => f.cluster !== null)!.cluster;
+
+  const gallery = `${work}/g.jsonl`;
+  const enroll = await runCli([
+    "enroll",
+    "--clusters",
+    clusters,
+    "--name",
+    `p=${id}`,
+    "--gallery",
+    gallery,
+  ]);
+  assert.equal(enroll.code, 0, enroll.stderr);
+  assert.equal(JSON.parse((await Deno.readTextFile(gallery)).split("\n")[0]).flip, true);
+
+  // A gallery made without --flip does not take these faces, and is left as it was.
+  await editHeader(gallery, (header) => header.flip = false);
+  const before = await Deno.readTextFile(gallery);
+  const refused = await runCli([
+    "enroll",
+    "--clusters",
+    clusters,
+    "--name",
+    `q=${id}`,
+    "--gallery",
+    gallery,
+  ]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /made without --flip; this run embeds with --flip/);
+  assert.ok(refused.stderr.includes(gallery));
+  assert.equal(await Deno.readTextFile(gallery), before);
+
+  // One embeddings file mixing the two settings is refused, naming the line.
+  const lines = embed.stdout.trim().split("\n");
+  const other = JSON.parse(lines[1]);
+  other.flip = false;
+  await Deno.writeTextFile(embeddings, `${lines[0]}\n${JSON.stringify(other)}\n`);
+  const mixed = await runCli(["cluster", "--from-embeddings", embeddings]);
+  assert.equal(mixed.code, 2, mixed.stderr);
+  assert.ok(mixed.stderr.includes(`${embeddings}:2: flip false differs from true (line 1)`));
 });
