@@ -117,3 +117,12 @@ Deno.test("weights of the wrong dimension are refused", () => {
     /embedder dim 512 but model dim 128/,
   );
 });
+
+Deno.test("the gallery's --flip setting is kept in the model file when known", () => {
+  const flipped = serializeModel(model, { ...META, flip: true });
+  assert.equal(JSON.parse(flipped).flip, true);
+  assert.equal(parseModel(flipped, FILE).flip, true);
+  assert.equal(parseModel(text, FILE).flip, undefined);
+  assert.ok(!("flip" in JSON.parse(text)));
+  assert.match(failureOf((d) => d.flip = "yes"), /"flip" must be true or false/);
+});
