@@ -68,6 +68,28 @@ Deno.test("a gallery enrolled with --flip is identified with --flip without the 
   assert.equal(mixed.code, 2, mixed.stderr);
   assert.ok(mixed.stderr.includes(`${gallery} was made with --flip`));
   assert.equal(await Deno.readTextFile(gallery), before);
+
+  // gallery reembed changes the setting on request and records it; identify follows the gallery.
+  const reembed = await runCli([
+    "gallery",
+    "reembed",
+    "--gallery",
+    gallery,
+    "--embedder",
+    "dlib",
+    "--no-flip",
+  ]);
+  assert.equal(reembed.code, 0, reembed.stderr);
+  assert.equal(JSON.parse((await Deno.readTextFile(gallery)).split("\n")[0]).flip, false);
+  const after = await runCli(["identify", alice0, "--gallery", gallery]);
+  assert.equal(after.code, 0, after.stderr);
+  assert.ok(jsonLines<Named>(after.stdout)[0].faces[0].distance < 0.01);
+  const nothing = await runCli(["gallery", "reembed", "--gallery", gallery, "--embedder", "dlib"]);
+  assert.equal(nothing.code, 0, nothing.stderr);
+  assert.match(
+    nothing.stderr,
+    /already embedded with dlib-resnet-v1 without --flip: nothing to do/,
+  );
 });
 
 Deno.test("a gallery header without flip (older faceprint) still loads and identifies, with the default setting", async () => {
