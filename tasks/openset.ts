@@ -66,22 +66,32 @@ async function copyOut(protocol: Protocol, images: string, out: string): Promise
 /** One face vector per image ("person/file.jpg") from `faceprint embed --pick center` output. */
 export async function readEmbeddings(
   file: string,
-): Promise<{ embedder: string; vectors: Map<string, Float32Array> }> {
+): Promise<{ embedder: string; flip?: boolean; vectors: Map<string, Float32Array> }> {
   const vectors = new Map<string, Float32Array>();
   let embedder = "";
+  let flip: boolean | undefined;
   for (const line of (await Deno.readTextFile(file)).split("\n")) {
     if (!line.trim()) continue;
     const r = JSON.parse(line);
     const face = r.faces?.[0];
     if (!face?.embedding) continue;
     embedder ||= String(r.embedder ?? "").split("@")[0];
+    if (typeof r.flip === "boolean") flip ??= r.flip;
     vectors.set(String(r.file).split("/").slice(-2).join("/"), Float32Array.from(face.embedding));
   }
-  return { embedder, vectors };
+  return { embedder, flip, vectors };
 }
 
-async function score(protocol: Protocol, file: string, embedderFlag: string, flip: boolean) {
-  const { embedder: stamped, vectors } = await readEmbeddings(file);
+async function score(
+  protocol: Protocol,
+  file: string,
+  embedderFlag: string,
+  flipFlag: boolean | undefined,
+) {
+  const { embedder: stamped, flip: stampedFlip, vectors } = await readEmbeddings(file);
+  // The records' own setting unless a flag says otherwise (records made before it was recorded
+  // do not say: then the product's default).
+  const flip = flipFlag ?? stampedFlip ?? DEFAULT_FLIP;
   // --embedder takes the CLI name (fused) or the stamped one (fused-v1).
   const embedder = STAMPED_NAMES[embedderFlag as keyof typeof STAMPED_NAMES] ??
     (embedderFlag || stamped);
@@ -185,7 +195,7 @@ if (import.meta.main) {
       out: { type: "string" },
       embeddings: { type: "string" },
       embedder: { type: "string", default: "" },
-      flip: { type: "boolean", default: DEFAULT_FLIP },
+      flip: { type: "boolean" },
       "no-flip": { type: "boolean" },
     },
   });
@@ -195,12 +205,13 @@ if (import.meta.main) {
     console.error(`openset: wrote ${values.out}/train and ${values.out}/val`);
   }
   if (values.embeddings) {
-    await score(protocol, values.embeddings, values.embedder, values.flip && !values["no-flip"]);
+    const flip = values["no-flip"] ? false : values.flip;
+    await score(protocol, values.embeddings, values.embedder, flip);
   }
   if (!values.out && !values.embeddings) {
     console.error(
       "usage: deno task openset [--images DIR] (--out DIR | --embeddings FILE.jsonl " +
-        "[--embedder E] [--flip])",
+        "[--embedder E] [--flip | --no-flip])",
     );
     Deno.exit(2);
   }
