@@ -125,6 +125,17 @@ export async function neighborGraph(
   const margin2 = 1e-4 * (1 + r2);
   const limit = Math.sqrt(k) * radius;
   const margin = 1e-3 * (1 + limit);
+  const firstBound = k === 1 ? r2 + margin2 : (limit + margin) ** 2;
+  let dots: Float32Array[] = [];
+  /** Σ_p |a_p − b_p| of rows i and j from the blocked dot products at `at`. */
+  const partSum = (i: number, j: number, at: number): number => {
+    let sum = 0;
+    for (let p = 0; p < k; p++) {
+      const d2 = norms[p][i] + norms[p][j] - 2 * dots[p][at];
+      sum += d2 > 0 ? Math.sqrt(d2) : 0;
+    }
+    return sum;
+  };
   // Column blocks are kept transposed (dim × rows): tfjs-wasm's matMul takes its XNNPACK path
   // only without transpose flags, ~10× faster (1024 × 320 × 1024: 81 against 790 ms).
   const starts: number[] = [];
@@ -146,7 +157,7 @@ export async function neighborGraph(
     for (let bi = 0; bi < starts.length; bi++) {
       const rows = sliceParts(bi, false);
       for (let bj = bi; bj < starts.length; bj++) {
-        const dots = rows.map((r, p) => {
+        dots = rows.map((r, p) => {
           const product = tf.matMul(r, columns[bj][p]);
           const out = product.dataSync() as Float32Array;
           product.dispose();
@@ -154,20 +165,15 @@ export async function neighborGraph(
         });
         const i0 = starts[bi], j0 = starts[bj];
         const cols = rowsOf(bj);
+        const n0 = norms[0], dot0 = dots[0];
         for (let a = 0; a < rowsOf(bi); a++) {
           const i = i0 + a;
+          const ni = n0[i];
           for (let b = bi === bj ? a + 1 : 0; b < cols; b++) {
             const j = j0 + b;
-            if (k === 1) {
-              if (norms[0][i] + norms[0][j] - 2 * dots[0][a * cols + b] >= r2 + margin2) continue;
-            } else {
-              let sum = 0;
-              for (let p = 0; p < k && sum < limit + margin; p++) {
-                const d2 = norms[p][i] + norms[p][j] - 2 * dots[p][a * cols + b];
-                sum += d2 > 0 ? Math.sqrt(d2) : 0;
-              }
-              if (sum >= limit + margin) continue;
-            }
+            // The first part alone rules out most pairs; for one part it is the whole test.
+            if (ni + n0[j] - 2 * dot0[a * cols + b] >= firstBound) continue;
+            if (k > 1 && partSum(i, j, a * cols + b) >= limit + margin) continue;
             const d = rowDistance(v, i, j);
             if (d < radius) pairs.push(i, j, d);
           }
