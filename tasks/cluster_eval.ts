@@ -5,7 +5,8 @@
  * name, or the identity given for its file name by `--labels` (CSV `file,identity`; identities
  * naming several people, like deepface's `id01 + 1 other`, are left out). Fused embeddings are
  * also scored as their dlib and MobileFaceNet parts (each model's unit vector), as
- * `deno task calibrate` does.
+ * `deno task calibrate` does, and with faceprint's fused distance (the mean of the two models'
+ * distances, as verify and identify use) in place of the concatenation's Euclidean distance.
  *
  * Prints a Markdown table: for each embedder and algorithm, the threshold with the best BCubed F1
  * among those with pairwise precision ≥ 0.99, with pairwise and BCubed precision/recall/F1 and
@@ -21,6 +22,7 @@ import { chineseWhispers } from "../src/cluster/chinese_whispers.ts";
 import { dbscan } from "../src/cluster/dbscan.ts";
 import { DEFAULT_CUTS } from "../src/cluster/defaults.ts";
 import { type ClusterScores, scoreClusters } from "../src/cluster/metrics.ts";
+import { partSizesOf } from "../src/identify/metric.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -68,6 +70,11 @@ const v = table.vectors;
 const embedders: [string, VectorSet, number[]][] = v.dim === 320
   ? [
     ["fused", part(v, 0, 320), range(0.6, 0.8, 0.01)],
+    [
+      "fused, mean of parts",
+      { ...part(v, 0, 320), parts: partSizesOf("fused-v1", 320) },
+      range(0.6, 0.75, 0.005),
+    ],
     ["dlib", part(v, 0, 128), range(0.26, 0.4, 0.01)],
     ["mobilefacenet", part(v, 128, 320), range(0.8, 1.04, 0.01)],
   ]
@@ -142,7 +149,10 @@ function halfOf(vectors: VectorSet, half: number): { v: VectorSet; truth: string
   rows.forEach((r, k) =>
     data.set(vectors.data.subarray(r * vectors.dim, (r + 1) * vectors.dim), k * vectors.dim)
   );
-  return { v: { data, count: rows.length, dim: vectors.dim }, truth: rows.map((r) => truth[r]) };
+  return {
+    v: { data, count: rows.length, dim: vectors.dim, parts: vectors.parts },
+    truth: rows.map((r) => truth[r]),
+  };
 }
 
 // Held out: the average-linkage cut chosen (same rule) on one half of the people, scored on the

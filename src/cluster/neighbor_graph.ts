@@ -1,7 +1,8 @@
 /**
  * Which faces are near which: every pair closer than a radius, found by computing distances in
  * square blocks (tfjs matMul on the WASM backend), so memory holds one block of distances and the
- * sparse list of near pairs, never an n × n matrix.
+ * sparse list of near pairs, never an n × n matrix. The distance is faceprint's for the embedder
+ * (src/identify/metric.ts): Euclidean, or for a fused embedder the mean of its parts' distances.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initTf } from "../runtime/tf.ts";
@@ -11,6 +12,11 @@ export interface VectorSet {
   data: Float32Array;
   count: number;
   dim: number;
+  /**
+   * A fused embedder's part sizes (`partSizesOf`): rows concatenate k unit vectors × 1/√k and
+   * the distance is the mean of the parts' Euclidean distances. Absent or one part: Euclidean.
+   */
+  parts?: readonly number[];
 }
 
 /**
@@ -54,24 +60,41 @@ class PairList {
   }
 }
 
-/** Euclidean distance between rows `a` and `b` of a vector set. */
+/**
+ * faceprint's distance between rows `a` and `b` of a vector set: Euclidean, or the mean over
+ * parts of each part's Euclidean distance rescaled to unit vectors (as `meanPartDistance`).
+ */
 export function rowDistance(v: VectorSet, a: number, b: number): number {
-  const { data, dim } = v;
-  let s = 0;
-  for (let k = 0, pa = a * dim, pb = b * dim; k < dim; k++) {
-    const t = data[pa + k] - data[pb + k];
-    s += t * t;
+  const { data, dim, parts } = v;
+  if (!parts || parts.length < 2) {
+    let s = 0;
+    for (let k = 0, pa = a * dim, pb = b * dim; k < dim; k++) {
+      const t = data[pa + k] - data[pb + k];
+      s += t * t;
+    }
+    return Math.sqrt(s);
   }
-  return Math.sqrt(s);
+  let total = 0;
+  for (let p = 0, k = 0, pa = a * dim, pb = b * dim; p < parts.length; p++) {
+    let s = 0;
+    for (const end = k + parts[p]; k < end; k++) {
+      const t = data[pa + k] - data[pb + k];
+      s += t * t;
+    }
+    total += Math.sqrt(s);
+  }
+  // mean over k parts of √k·|a_p − b_p|
+  return total / Math.sqrt(parts.length);
 }
 
 /**
- * Every pair of rows closer than `radius` (Euclidean), as a symmetric sparse graph. Distances
- * come from |a|² + |b|² − 2a·b with the dot products of each block pair from one matMul; pairs
- * near the radius are recomputed exactly so the result does not depend on the block layout.
+ * Every pair of rows closer than `radius` (faceprint's distance, see {@link rowDistance}), as a
+ * symmetric sparse graph. Per part, squared distances come from |a|² + |b|² − 2a·b with the dot
+ * products of each block pair from one matMul; pairs near the radius are recomputed exactly so
+ * the result does not depend on the block layout.
  *
  * @example
- * const graph = await neighborGraph({ data, count: n, dim: 320 }, 0.8);
+ * const graph = await neighborGraph({ data, count: n, dim: 320, parts: [128, 192] }, 0.8);
  */
 export async function neighborGraph(
   v: VectorSet,
@@ -80,48 +103,86 @@ export async function neighborGraph(
 ): Promise<NeighborGraph> {
   await initTf();
   const { data, count, dim } = v;
-  const norms = new Float32Array(count);
-  for (let r = 0; r < count; r++) {
-    let s = 0;
-    for (let k = r * dim; k < (r + 1) * dim; k++) s += data[k] * data[k];
-    norms[r] = s;
-  }
+  const parts = v.parts && v.parts.length > 1 ? v.parts : [dim];
+  const k = parts.length;
+  const offsets = parts.map((_, p) => parts.slice(0, p).reduce((a, b) => a + b, 0));
+  // norms[p][r]: squared norm of part p of row r.
+  const norms = parts.map((size, p) => {
+    const out = new Float32Array(count);
+    for (let r = 0; r < count; r++) {
+      let s = 0;
+      for (let c = r * dim + offsets[p]; c < r * dim + offsets[p] + size; c++) {
+        s += data[c] * data[c];
+      }
+      out[r] = s;
+    }
+    return out;
+  });
   const pairs = new PairList();
+  // One part: a pair is kept when |a − b|² < radius². Parts: when Σ_p |a_p − b_p| < √k · radius.
+  // Blocked values within the margin of the bound are recomputed exactly.
   const r2 = radius * radius;
-  const margin = 1e-4 * (1 + r2);
+  const margin2 = 1e-4 * (1 + r2);
+  const limit = Math.sqrt(k) * radius;
+  const margin = 1e-3 * (1 + limit);
+  const firstBound = k === 1 ? r2 + margin2 : (limit + margin) ** 2;
+  let dots: Float32Array[] = [];
+  /** Σ_p |a_p − b_p| of rows i and j from the blocked dot products at `at`. */
+  const partSum = (i: number, j: number, at: number): number => {
+    let sum = 0;
+    for (let p = 0; p < k; p++) {
+      const d2 = norms[p][i] + norms[p][j] - 2 * dots[p][at];
+      sum += d2 > 0 ? Math.sqrt(d2) : 0;
+    }
+    return sum;
+  };
   // Column blocks are kept transposed (dim × rows): tfjs-wasm's matMul takes its XNNPACK path
   // only without transpose flags, ~10× faster (1024 × 320 × 1024: 81 against 790 ms).
   const starts: number[] = [];
   for (let start = 0; start < count; start += blockRows) starts.push(start);
   const rowsOf = (b: number) => Math.min(blockRows, count - starts[b]);
-  const slice = (b: number) =>
-    tf.tensor2d(data.subarray(starts[b] * dim, (starts[b] + rowsOf(b)) * dim), [rowsOf(b), dim]);
-  const columns = starts.map((_, b) => tf.tidy(() => tf.transpose(slice(b)) as tf.Tensor2D));
+  const sliceParts = (b: number, transposed: boolean) =>
+    tf.tidy(() => {
+      const block = tf.tensor2d(
+        data.subarray(starts[b] * dim, (starts[b] + rowsOf(b)) * dim),
+        [rowsOf(b), dim],
+      );
+      return parts.map((size, p) => {
+        const part = k === 1 ? block : tf.slice(block, [0, offsets[p]], [rowsOf(b), size]);
+        return (transposed ? tf.transpose(part) : tf.clone(part)) as tf.Tensor2D;
+      });
+    });
+  const columns = starts.map((_, b) => sliceParts(b, true));
   try {
     for (let bi = 0; bi < starts.length; bi++) {
-      const rows = slice(bi);
+      const rows = sliceParts(bi, false);
       for (let bj = bi; bj < starts.length; bj++) {
-        const product = tf.matMul(rows, columns[bj]);
-        const dots = product.dataSync() as Float32Array;
-        product.dispose();
+        dots = rows.map((r, p) => {
+          const product = tf.matMul(r, columns[bj][p]);
+          const out = product.dataSync() as Float32Array;
+          product.dispose();
+          return out;
+        });
         const i0 = starts[bi], j0 = starts[bj];
         const cols = rowsOf(bj);
+        const n0 = norms[0], dot0 = dots[0];
         for (let a = 0; a < rowsOf(bi); a++) {
           const i = i0 + a;
-          const ni = norms[i];
+          const ni = n0[i];
           for (let b = bi === bj ? a + 1 : 0; b < cols; b++) {
             const j = j0 + b;
-            const d2 = ni + norms[j] - 2 * dots[a * cols + b];
-            if (d2 >= r2 + margin) continue;
+            // The first part alone rules out most pairs; for one part it is the whole test.
+            if (ni + n0[j] - 2 * dot0[a * cols + b] >= firstBound) continue;
+            if (k > 1 && partSum(i, j, a * cols + b) >= limit + margin) continue;
             const d = rowDistance(v, i, j);
             if (d < radius) pairs.push(i, j, d);
           }
         }
       }
-      rows.dispose();
+      tf.dispose(rows);
     }
   } finally {
-    for (const column of columns) column.dispose();
+    for (const column of columns) tf.dispose(column);
   }
   return toCsr(count, pairs);
 }

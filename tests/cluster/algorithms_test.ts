@@ -12,6 +12,7 @@ import {
   type VectorSet,
 } from "../../src/cluster/neighbor_graph.ts";
 import { Mt19937 } from "../../src/classify/mt19937.ts";
+import { euclidean, faceDistance, partSizesOf } from "../../src/identify/metric.ts";
 
 /** `people` random unit centres in `dim` dimensions, `per` noisy unit vectors around each. */
 function synthetic(people: number, per: number, dim: number, noise: number, seed = 1) {
@@ -106,4 +107,77 @@ Deno.test("pairwise and BCubed scores of a grouping worked out by hand", () => {
   // BCubed R: items 0,1: 2/3; item 2: 1/3; items 3,4: 1 → (4/3 + 1/3 + 2) / 5.
   assert.ok(Math.abs(s.bcubed.recall - (4 / 3 + 1 / 3 + 2) / 5) < 1e-12);
   assert.deepEqual(scoreClusters([0, 1], ["a", "b"]).pairwise, { precision: 1, recall: 1, f1: 1 });
+});
+
+/** Rows that concatenate two unit parts (128 + 192 values) × 1/√2, like the fused embedder's. */
+function fusedRows(rows: [number[], number[]][]): VectorSet {
+  const data = new Float32Array(rows.length * 320);
+  rows.forEach(([a, b], r) => {
+    const put = (x: number[], at: number, size: number) => {
+      const part = Float32Array.from({ length: size }, (_, i) => x[i] ?? 0);
+      const k = 1 / (Math.hypot(...part) * Math.SQRT2);
+      part.forEach((t, i) => data[r * 320 + at + i] = t * k);
+    };
+    put(a, 0, 128);
+    put(b, 128, 192);
+  });
+  return { data, count: rows.length, dim: 320, parts: partSizesOf("fused-v1", 320) };
+}
+
+Deno.test("fused vectors are linked by the mean of the models' distances, not the concatenation's", async () => {
+  // Part distances 0.2 (dlib) and 1.2 (MobileFaceNet): mean 0.70, concatenation √0.74 ≈ 0.86.
+  const angle = (d: number) => 2 * Math.asin(d / 2);
+  const v = fusedRows([
+    [[1], [1]],
+    [[Math.cos(angle(0.2)), Math.sin(angle(0.2))], [Math.cos(angle(1.2)), Math.sin(angle(1.2))]],
+  ]);
+  const a = v.data.subarray(0, 320), b = v.data.subarray(320, 640);
+  assert.ok(Math.abs(faceDistance("fused-v1")(a, b) - 0.7) < 1e-5);
+  assert.ok(Math.abs(euclidean(a, b) - Math.sqrt(0.74)) < 1e-5);
+  assert.ok(Math.abs(rowDistance(v, 0, 1) - 0.7) < 1e-5);
+  const graph = await neighborGraph(v, 0.8);
+  assert.deepEqual([...graph.targets], [1, 0]);
+  assert.deepEqual([...averageLinkage(v, graph, 0.8)], [0, 0]);
+  const concatenated = { ...v, parts: undefined };
+  assert.equal((await neighborGraph(concatenated, 0.8)).targets.length, 0);
+});
+
+Deno.test("fused neighbour graph: exactly the pairs under the radius by faceDistance, any block size", async () => {
+  const rng = new Mt19937(5);
+  const rand = () => rng.nextUint32() / 4294967296 - 0.5;
+  const base = Array.from(
+    { length: 8 },
+    () =>
+      [Array.from({ length: 128 }, rand), Array.from({ length: 192 }, rand)] as [
+        number[],
+        number[],
+      ],
+  );
+  const rows = base.flatMap(([a, b]) =>
+    [0, 1, 2, 3].map((): [number[], number[]] => [
+      a.map((t) => t + 0.04 * rand()),
+      b.map((t) => t + 0.08 * rand()),
+    ])
+  );
+  const v = fusedRows(rows);
+  const distance = faceDistance("fused-v1");
+  const row = (i: number) => v.data.subarray(i * 320, (i + 1) * 320);
+  const expected: string[] = [];
+  for (let i = 0; i < v.count; i++) {
+    for (let j = 0; j < v.count; j++) {
+      if (i !== j && distance(row(i), row(j)) < 0.6) expected.push(`${i}-${j}`);
+    }
+  }
+  for (const block of [1024, 5]) {
+    const graph = await neighborGraph(v, 0.6, block);
+    const found: string[] = [];
+    for (let i = 0; i < v.count; i++) {
+      for (let e = graph.offsets[i]; e < graph.offsets[i + 1]; e++) {
+        found.push(`${i}-${graph.targets[e]}`);
+        assert.ok(Math.abs(graph.distances[e] - distance(row(i), row(graph.targets[e]))) < 1e-5);
+      }
+    }
+    assert.deepEqual(found, expected, `block ${block}`);
+  }
+  assert.ok(expected.length > 0 && expected.length < v.count * (v.count - 1));
 });
