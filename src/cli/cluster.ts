@@ -30,6 +30,7 @@ import { checkReportPath, writeReport } from "../report/report_file.ts";
 import { faceDistance } from "../identify/metric.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import {
+  DEFAULT_FLIP,
   FACE_FLAGS,
   FACE_FLAGS_HELP,
   type FaceOptions,
@@ -294,7 +295,8 @@ async function galleryNames(
     byPerson.set(r.person, [...byPerson.get(r.person) ?? [], r.embedding]);
   }
   const people = [...byPerson].map(([person, embeddings]) => ({ person, embeddings }));
-  const threshold = calibrationFor(stamp.embedder, true)?.verifyThreshold;
+  // The verify threshold for the embeddings' own --flip setting (the default when unrecorded).
+  const threshold = calibrationFor(stamp.embedder, table.flip ?? DEFAULT_FLIP)?.verifyThreshold;
   if (threshold === undefined) {
     throw new UsageError(`embedder ${stamp.embedder} has no calibrated threshold to name groups`);
   }
