@@ -19,10 +19,10 @@ async function editHeader(path: string, change: (header: Record<string, unknown>
   await Deno.writeTextFile(path, lines.join("\n"));
 }
 
-Deno.test("a gallery enrolled with --flip is identified with --flip without the flag; a conflicting flag is refused", async () => {
+/** Two people enrolled with `--embedder dlib --flip` into a new gallery. */
+async function enrollWithFlip(): Promise<{ work: string; gallery: string; alice0: string }> {
   const work = await peopleDir(2);
   const gallery = `${work}/g.jsonl`;
-  const alice0 = `${work}/people/alice/alice0.png`;
   const enroll = await runCli([
     "enroll",
     `${work}/people`,
@@ -33,6 +33,11 @@ Deno.test("a gallery enrolled with --flip is identified with --flip without the 
     "--flip",
   ]);
   assert.equal(enroll.code, 0, enroll.stderr);
+  return { work, gallery, alice0: `${work}/people/alice/alice0.png` };
+}
+
+Deno.test("a gallery enrolled with --flip is identified with --flip without the flag; a conflicting flag is refused", async () => {
+  const { gallery, alice0 } = await enrollWithFlip();
   const header = JSON.parse((await Deno.readTextFile(gallery)).split("\n")[0]);
   assert.equal(header.flip, true);
 
@@ -93,19 +98,7 @@ Deno.test("a gallery enrolled with --flip is identified with --flip without the 
 });
 
 Deno.test("a gallery header without flip (older faceprint) still loads and identifies, with the default setting", async () => {
-  const work = await peopleDir(2);
-  const gallery = `${work}/g.jsonl`;
-  const alice0 = `${work}/people/alice/alice0.png`;
-  const enroll = await runCli([
-    "enroll",
-    `${work}/people`,
-    "--gallery",
-    gallery,
-    "--embedder",
-    "dlib",
-    "--flip",
-  ]);
-  assert.equal(enroll.code, 0, enroll.stderr);
+  const { gallery, alice0 } = await enrollWithFlip();
   await editHeader(gallery, (header) => delete header.flip);
 
   const id = await runCli(["identify", alice0, "--gallery", gallery]);
@@ -125,20 +118,8 @@ Deno.test("a gallery header without flip (older faceprint) still loads and ident
 });
 
 Deno.test("train copies flip into the model; a model and gallery made with different settings are refused", async () => {
-  const work = await peopleDir(2);
-  const gallery = `${work}/g.jsonl`;
+  const { work, gallery, alice0 } = await enrollWithFlip();
   const model = `${work}/m.json`;
-  const alice0 = `${work}/people/alice/alice0.png`;
-  const enroll = await runCli([
-    "enroll",
-    `${work}/people`,
-    "--gallery",
-    gallery,
-    "--embedder",
-    "dlib",
-    "--flip",
-  ]);
-  assert.equal(enroll.code, 0, enroll.stderr);
   const train = await runCli(["train", "--gallery", gallery, "--out", model]);
   assert.equal(train.code, 0, train.stderr);
   assert.equal(JSON.parse(await Deno.readTextFile(model)).flip, true);
