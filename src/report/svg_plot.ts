@@ -168,6 +168,19 @@ export interface ThresholdLine {
   kind: "chosen" | "default";
 }
 
+/** Vertical labelled lines at each threshold (dashed for the default) across the plot area. */
+function thresholdLines(lines: ThresholdLine[], x: Scale): string {
+  return lines.map((t, i) => {
+    const px = f1(x(t.value));
+    return `<g class="${t.kind}" data-threshold="${t.value}"><line x1="${px}" x2="${px}" y1="${TOP}" y2="${
+      H - BOTTOM
+    }" stroke-width="2" stroke-dasharray="${t.kind === "default" ? "6 4" : "none"}"/>` +
+      `<text x="${Number(px) + 4}" y="${TOP + 12 + i * 16}" stroke="none">${
+        escapeHtml(t.label)
+      }</text></g>`;
+  }).join("");
+}
+
 /** Counts of `values` in `bins` equal bins over [lo, hi); values outside go to the end bins. */
 export function binCounts(values: number[], lo: number, hi: number, bins: number): number[] {
   const counts = new Array<number>(bins).fill(0);
@@ -211,15 +224,7 @@ export function distanceHistograms(
           f1(LEFT + i * barW)
         }" y="${f1(y(c))}" width="${f1(barW)}" height="${f1(y(0) - y(c))}"/>`
     ).join("");
-  const lines = thresholds.map((t, i) => {
-    const px = f1(x(t.value));
-    return `<g class="${t.kind}" data-threshold="${t.value}"><line x1="${px}" x2="${px}" y1="${TOP}" y2="${
-      H - BOTTOM
-    }" stroke-width="2" stroke-dasharray="${t.kind === "default" ? "6 4" : "none"}"/>` +
-      `<text x="${Number(px) + 4}" y="${TOP + 12 + i * 16}" stroke="none">${
-        escapeHtml(t.label)
-      }</text></g>`;
-  }).join("");
+  const lines = thresholdLines(thresholds, x);
   const legend = `<g transform="translate(${W - RIGHT - 150} ${TOP + 40})">` +
     `<rect class="same" fill-opacity="0.55" width="12" height="12"/><text x="18" y="11">same person (${same.length})</text>` +
     `<rect class="diff" fill-opacity="0.55" y="18" width="12" height="12"/><text x="18" y="29">different (${different.length})</text></g>`;
@@ -325,15 +330,7 @@ export function linePlot(
         .join(" ")
     }"/>`
   ).join("");
-  const marks = markers.map((m, i) => {
-    const px = f1(x(m.value));
-    return `<g class="${m.kind}" data-threshold="${m.value}"><line x1="${px}" x2="${px}" y1="${TOP}" y2="${
-      H - BOTTOM
-    }" stroke-width="2" stroke-dasharray="${m.kind === "default" ? "6 4" : "none"}"/>` +
-      `<text x="${Number(px) + 4}" y="${TOP + 12 + i * 16}" stroke="none">${
-        escapeHtml(m.label)
-      }</text></g>`;
-  }).join("");
+  const marks = thresholdLines(markers, x);
   const legend = `<g transform="translate(${W - RIGHT - 200} ${H - BOTTOM - 44})">${
     series.map((l, i) =>
       `<line class="${l.kind}" x1="0" x2="14" y1="${i * 18 + 6}" y2="${
