@@ -20,7 +20,7 @@ import { neighborGraph } from "../cluster/neighbor_graph.ts";
 import { STAMPED_NAMES } from "../embed/catalog.ts";
 import { readGallery } from "../gallery/mod.ts";
 import { calibrationFor } from "../identify/calibration.ts";
-import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
+import { createAnalyzer } from "../pipeline/worker_pool.ts";
 import { writeSheets } from "./cluster_sheets.ts";
 import {
   type ClusterRecord as ClusterReportRecord,
@@ -28,6 +28,7 @@ import {
 } from "../report/cluster_report.ts";
 import { checkReportPath, writeReport } from "../report/report_file.ts";
 import { faceDistance } from "../identify/metric.ts";
+import { analyzeInputs } from "./analyze_inputs.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import {
   DEFAULT_FLIP,
@@ -38,7 +39,7 @@ import {
   nonNegativeFlag,
   parseFaceOptions,
 } from "./face_options.ts";
-import { expandInputs, readInput } from "./inputs.ts";
+import { expandInputs } from "./inputs.ts";
 import { info, progress, warn } from "./log.ts";
 import { createWriter, parseFormat } from "./output.ts";
 import { embeddingValues, roundBox } from "./records.ts";
@@ -113,15 +114,10 @@ async function embedInputs(
   const entries: [FaceSource, Float32Array][] = [];
   const errors: ClusterRecord[] = [];
   try {
-    const results = mapOrdered(
-      inputs,
-      2 * analyzer.jobs,
-      async (input) =>
-        analyzer.analyze(await readInput(input), {
-          ...imageOptions(options, "all"),
-          keepChips: false,
-        }),
-    );
+    const results = analyzeInputs(analyzer, inputs, {
+      ...imageOptions(options, "all"),
+      keepChips: false,
+    });
     for await (const outcome of results) {
       progress(outcome.index, inputs.length, outcome.item.path);
       const file = outcome.item.path;

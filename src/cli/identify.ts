@@ -16,8 +16,9 @@ import {
 } from "../identify/open_set.ts";
 import type { GalleryRecord } from "../gallery/mod.ts";
 import type { EmbedderInfo } from "../pipeline/worker_pool.ts";
-import { type Analyzer, createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
+import { type Analyzer, createAnalyzer } from "../pipeline/worker_pool.ts";
 import type { Box } from "../types.ts";
+import { analyzeInputs } from "./analyze_inputs.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import {
   FACE_FLAGS,
@@ -30,7 +31,7 @@ import {
   parseFaceOptions,
   parseMethod,
 } from "./face_options.ts";
-import { type Input, readInput, realPathOrNull, type SkipTally } from "./inputs.ts";
+import { type Input, realPathOrNull, type SkipTally } from "./inputs.ts";
 import {
   INPUT_FLAGS,
   INPUT_FLAGS_HELP,
@@ -324,16 +325,11 @@ async function identifyAll(
   });
   const usedNames = new Set<string>();
   let failed = 0;
-  const results = mapOrdered(
-    inputs,
-    2 * analyzer.jobs,
-    async (input) =>
-      analyzer.analyze(await readInput(input), {
-        ...imageOptions(options, "all"),
-        keepChips: false,
-        keepImage: values.annotate !== undefined || report !== undefined,
-      }),
-  );
+  const results = analyzeInputs(analyzer, inputs, {
+    ...imageOptions(options, "all"),
+    keepChips: false,
+    keepImage: values.annotate !== undefined || report !== undefined,
+  });
   for await (const outcome of results) {
     if (stdoutClosed() && values.annotate === undefined && !report) break;
     const { item: input, index: n } = outcome;

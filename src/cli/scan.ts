@@ -5,8 +5,8 @@
 import { parseFlags } from "./args.ts";
 import { encodePng } from "../image/encode_png.ts";
 import type { AnalyzedImage } from "../pipeline/analyze.ts";
-import { createAnalyzer, mapOrdered } from "../pipeline/worker_pool.ts";
-import { readInput, realPathOrNull, type SkipTally } from "./inputs.ts";
+import { createAnalyzer } from "../pipeline/worker_pool.ts";
+import { realPathOrNull, type SkipTally } from "./inputs.ts";
 import {
   INPUT_FLAGS,
   parseInputPlan,
@@ -16,6 +16,7 @@ import {
   takeAhead,
 } from "./input_flags.ts";
 import { openResume } from "./resume.ts";
+import { analyzeInputs } from "./analyze_inputs.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { FACE_FLAGS, imageOptions, parseFaceOptions, parsePick } from "./face_options.ts";
 import { createWriter, type CsvShape, parseFormat, stdoutClosed } from "./output.ts";
@@ -118,15 +119,10 @@ export async function runScan(argv: string[], embed: boolean): Promise<number> {
   const used = new Set<string>();
   let failed = 0, done = 0;
   try {
-    const results = mapOrdered(
-      inputs,
-      2 * analyzer.jobs,
-      async (input) =>
-        analyzer.analyze(await readInput(input), {
-          ...imageOptions(options, pick),
-          keepChips: crops !== undefined,
-        }),
-    );
+    const results = analyzeInputs(analyzer, inputs, {
+      ...imageOptions(options, pick),
+      keepChips: crops !== undefined,
+    });
     for await (const outcome of results) {
       // Nobody reads the output any more and no files are being written: stop.
       if (stdoutClosed() && crops === undefined) break;
